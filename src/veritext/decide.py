@@ -1,0 +1,239 @@
+"""Decide stage: the one place where evidence is weighed into kind, risk and scenarios.
+
+Today the weighing is a transparent weighted score (data/decide.yaml). The learned model plugs in
+through :class:`Estimator`: anything that returns kind probabilities and a fraud probability can
+replace or be fused with :class:`RuleEstimator` without touching the stages around it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+import yaml
+
+from veritext.extract import Extraction
+from veritext.message import KINDS, Context, I18nText, Scenario, Signal, Span
+
+_MARKETING_KINDS = ("loan_marketing", "marketing")
+_DEBT_KINDS = ("repayment_reminder", "overdue_collection", "legal_threat")
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What an estimator says about one message, before risk bands and scenarios."""
+
+    kind: str
+    kind_probabilities: Mapping[str, float]
+    fraud_probability: float
+    kind_evidence: tuple[Span, ...] = ()
+
+
+class Estimator(Protocol):
+    """The seam for the statistical model: same input, same output as the rule estimator."""
+
+    def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The decide stage's output."""
+
+    kind: str
+    kind_probabilities: Mapping[str, float]
+    fraud_probability: float
+    spam_probability: float
+    risk: str
+    scenarios: tuple[Scenario, ...]
+    kind_signal: Signal | None
+
+
+@cache
+def _config() -> Mapping[str, Any]:
+    text = resources.files("veritext").joinpath("data/decide.yaml").read_text(encoding="utf-8")
+    data: Mapping[str, Any] = yaml.safe_load(text)
+    return data
+
+
+@cache
+def _scenario_texts() -> Mapping[str, tuple[I18nText, I18nText]]:
+    text = resources.files("veritext").joinpath("data/scenarios.yaml").read_text(encoding="utf-8")
+    raw: Mapping[str, Any] = yaml.safe_load(text)
+    return {
+        sid: (I18nText(**body["title"]), I18nText(**body["explanation"]))
+        for sid, body in raw.items()
+    }
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+
+
+def _cues_present(ext: Extraction) -> dict[str, tuple[Span, ...]]:
+    """Every cue name the kind table can use, with its evidence spans."""
+    cues: dict[str, tuple[Span, ...]] = {cat: tuple(ext.norm.span(s, e) for s, e in spans) for cat, spans in ext.hits.items()}
+    for ent in ext.entities:
+        cues.setdefault("@" + ent.kind, ())
+        cues["@" + ent.kind] += (ent.span,)
+        if ent.kind == "date" and ent.attrs.get("due"):
+            cues["@due_date"] = (*cues.get("@due_date", ()), ent.span)
+    return cues
+
+
+class RuleEstimator:
+    """Kind from weighted cues, fraud probability from the fired signals' weights."""
+
+    def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
+        cfg = _config()
+        cues = _cues_present(ext)
+        scores: dict[str, float] = {}
+        evidence: dict[str, tuple[Span, ...]] = {}
+        for kind in KINDS:
+            spec = cfg["kinds"].get(kind, {})
+            if spec.get("requires") and not any(c in cues for c in spec["requires"]):
+                continue
+            if spec.get("also_requires") and not any(c in cues for c in spec["also_requires"]):
+                continue
+            weights: Mapping[str, float] = spec.get("cues", {})
+            score = float(spec.get("bias", 0.0))
+            spans: tuple[Span, ...] = ()
+            for cue, weight in weights.items():
+                if cue in cues:
+                    score += float(weight)
+                    spans += cues[cue]
+            scores[kind] = score
+            evidence[kind] = spans
+        top = max(scores.values())
+        exps = {k: math.exp(v - top) for k, v in scores.items()}
+        total = sum(exps.values())
+        probs = {k: round(exps.get(k, 0.0) / total, 4) for k in KINDS}
+        best = max(scores, key=lambda k: (scores[k], -KINDS.index(k)))
+        if scores[best] < float(cfg["min_kind_score"]):
+            best = "other"
+        groups = set(cfg["fraud"]["groups"])
+        logit = float(cfg["fraud"]["bias"]) + sum(s.weight for s in signals if s.group in groups)
+        return Estimate(
+            kind=best,
+            kind_probabilities=probs,
+            fraud_probability=_sigmoid(logit),
+            kind_evidence=evidence.get(best, ()),
+        )
+
+
+_DEFAULT_ESTIMATOR = RuleEstimator()
+
+
+def decide(
+    ext: Extraction,
+    signals: tuple[Signal, ...],
+    *,
+    context: Context,
+    estimator: Estimator | None = None,
+) -> Decision:
+    """Weigh the evidence: kind, calibrated-as-far-as-rules-go probabilities, risk band and scenarios."""
+    est = (estimator or _DEFAULT_ESTIMATOR).estimate(ext, signals)
+    probs = dict(est.kind_probabilities)
+    kind = est.kind
+    fraud = round(est.fraud_probability, 4)
+    thresholds = _config()["risk_thresholds"]
+    risk = "high" if fraud >= thresholds["high"] else "medium" if fraud >= thresholds["medium"] else "low"
+    marketing = sum(probs.get(k, 0.0) for k in _MARKETING_KINDS)
+    spam = round(1.0 - (1.0 - fraud) * (1.0 - marketing), 4)
+    kind_signal = None
+    if kind != "other" and est.kind_evidence:
+        kind_signal = _kind_signal(kind, est.kind_evidence)
+    scenarios = rank_scenarios(kind=kind, risk=risk, fraud=fraud, signals=signals, context=context)
+    return Decision(
+        kind=kind,
+        kind_probabilities=probs,
+        fraud_probability=fraud,
+        spam_probability=spam,
+        risk=risk,
+        scenarios=scenarios,
+        kind_signal=kind_signal,
+    )
+
+
+_KIND_NAMES = {
+    "verification_code": I18nText("验证码短信", "a verification-code message"),
+    "loan_marketing": I18nText("贷款营销短信", "a loan advertisement"),
+    "marketing": I18nText("营销短信", "a marketing message"),
+    "repayment_reminder": I18nText("还款提醒", "a repayment reminder"),
+    "overdue_collection": I18nText("逾期催收短信", "an overdue / collection notice"),
+    "third_party_contact": I18nText("关于他人欠款的联系短信", "a message about someone else's debt"),
+    "legal_threat": I18nText("法律威胁（诉讼、法院、警方）", "a legal threat (lawsuit, court, police)"),
+    "account_notice": I18nText("账户通知", "an account notice"),
+    "personal": I18nText("个人消息", "a personal message"),
+}
+
+
+def kind_name(kind: str) -> I18nText:
+    """The kind's name for people, in both languages."""
+    return _KIND_NAMES.get(kind, I18nText("其他短信", "another kind of message"))
+
+
+def _kind_signal(kind: str, spans: tuple[Span, ...]) -> Signal:
+    name = kind_name(kind)
+    uniq = tuple(sorted({(s.start, s.end): s for s in spans}.values(), key=lambda s: s.start))
+    return Signal(
+        id="KIND_" + kind.upper(),
+        weight=0.0,
+        group="kind",
+        description=I18nText(zh=f"这些字眼表明它是{name.zh}", en=f"These words make it read as {name.en}"),
+        spans=uniq[:8],
+    )
+
+
+def rank_scenarios(
+    *, kind: str, risk: str, fraud: float, signals: tuple[Signal, ...], context: Context
+) -> tuple[Scenario, ...]:
+    """Rank the "why did I get this" explanations from the kind, the risk and the person's answers."""
+    fired = {s.id for s in signals}
+    scores: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+    def add(sid: str, score: float, *evidence: str) -> None:
+        old = scores.get(sid, (0.0, ()))
+        scores[sid] = (max(old[0], score), tuple(dict.fromkeys((*old[1], *evidence))))
+
+    fraud_ev = tuple(sorted(s.id for s in signals if s.group == "fraud" and s.weight >= 1.0))
+    if risk != "low":
+        add("phishing", 0.3 + fraud * 0.7, *fraud_ev)
+    if kind == "verification_code":
+        if context.requested_code == "yes":
+            add("registered_or_applied", 0.9, "context:requested_code=yes")
+        elif context.requested_code == "no":
+            add("someone_using_your_number", 0.9, "context:requested_code=no", *(("UNREQUESTED_CODE",) if "UNREQUESTED_CODE" in fired else ()))
+            add("data_leak_targeted", 0.3, "context:requested_code=no")
+        else:
+            add("registered_or_applied", 0.6)
+            add("someone_using_your_number", 0.4)
+    elif kind in _MARKETING_KINDS:
+        add("registered_or_applied", 0.5)
+        add("bulk_marketing", 0.5)
+        add("data_leak_targeted", 0.25)
+    elif kind in _DEBT_KINDS or kind == "account_notice":
+        if context.has_loan == "yes":
+            add("have_loan", 0.9 - fraud * 0.4, "context:has_loan=yes")
+        elif context.has_loan == "no":
+            add("mass_send_mistake", 0.5, "context:has_loan=no")
+            add("identity_theft", 0.4, "context:has_loan=no")
+            add("phishing", 0.35 + fraud * 0.6, "context:has_loan=no", *fraud_ev)
+        else:
+            add("have_loan", 0.6 * (1.0 - fraud) + 0.1)
+            add("mass_send_mistake", 0.2)
+            add("identity_theft", 0.15)
+        if fraud >= 0.35:
+            add("data_leak_targeted", 0.25 + fraud * 0.2)
+    elif kind == "third_party_contact":
+        add("emergency_contact", 0.8, *(("THIRD_PARTY_DISCLOSURE",) if "THIRD_PARTY_DISCLOSURE" in fired else ()))
+        add("mass_send_mistake", 0.3)
+    texts = _scenario_texts()
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
+    return tuple(
+        Scenario(id=sid, score=round(min(score, 1.0), 3), title=texts[sid][0], explanation=texts[sid][1], evidence=ev)
+        for sid, (score, ev) in ranked
+    )

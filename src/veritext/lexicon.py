@@ -1,0 +1,87 @@
+"""Category lexicons (data/lexicons.yaml) matched in one pass over a message.
+
+Literal terms of every category go into a single Aho-Corasick automaton (pyahocorasick), so the cost
+of a message does not grow with the number of terms; the few regex patterns run separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+import regex
+import yaml
+
+# Regex patterns come from a data file: a time limit keeps a slow pattern from hanging triage.
+_PATTERN_TIMEOUT_S = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """A compiled set of categories: literal terms plus regex patterns."""
+
+    automaton: Any
+    patterns: tuple[tuple[str, regex.Pattern[str]], ...]
+    categories: frozenset[str]
+
+    def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
+        """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
+        hits: dict[str, list[tuple[int, int]]] = {}
+        if lower:
+            for end, (term, cats, ascii_edges) in self.automaton.iter(lower):
+                start = end - len(term) + 1
+                if ascii_edges and not _on_word_boundary(lower, start, end + 1, term):
+                    continue
+                for cat in cats:
+                    hits.setdefault(cat, []).append((start, end + 1))
+        for cat, pattern in self.patterns:
+            try:
+                found = [(m.start(), m.end()) for m in pattern.finditer(lower, timeout=_PATTERN_TIMEOUT_S)]
+            except TimeoutError:
+                # A pathological input for one pattern loses that pattern's evidence, not the verdict.
+                continue
+            if found:
+                hits.setdefault(cat, []).extend(found)
+        return hits
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _on_word_boundary(text: str, start: int, end: int, term: str) -> bool:
+    """ASCII terms must not match inside a longer ASCII word ("otp" in "potpourri")."""
+    if _is_word_char(term[0]) and start > 0 and _is_word_char(text[start - 1]):
+        return False
+    return not (_is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]))
+
+
+def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
+    """Compile a lexicon from a mapping ``category -> {terms: [...], patterns: [...]}``."""
+    by_term: dict[str, set[str]] = {}
+    patterns: list[tuple[str, regex.Pattern[str]]] = []
+    for cat, body in spec.items():
+        for term in body.get("terms", []) or []:
+            key = str(term).lower()
+            if key:
+                by_term.setdefault(key, set()).add(cat)
+        for pat in body.get("patterns", []) or []:
+            patterns.append((cat, regex.compile(str(pat), regex.IGNORECASE)))
+    automaton = ahocorasick.Automaton()
+    for term, cats in by_term.items():
+        ascii_edges = _is_word_char(term[0]) or _is_word_char(term[-1])
+        automaton.add_word(term, (term, tuple(sorted(cats)), ascii_edges))
+    if by_term:
+        automaton.make_automaton()
+    return Lexicon(automaton=automaton, patterns=tuple(patterns), categories=frozenset(spec))
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped with the package."""
+    text = resources.files("veritext").joinpath("data/lexicons.yaml").read_text(encoding="utf-8")
+    return build(yaml.safe_load(text))

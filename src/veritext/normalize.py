@@ -1,0 +1,534 @@
+"""First pipeline stage: turn a raw SMS into a normalised form for matching, keeping an offset map.
+
+Every later stage (URL, phone and keyword extraction, rules) works on :attr:`Normalized.text` or
+:attr:`Normalized.lower`; :meth:`Normalized.span` maps what they find back to the characters of the
+ORIGINAL message, so the user sees evidence exactly as it was sent.
+
+Steps, in order:
+
+1. NFKC per character (width folding: ``ｗｗｗ．ａｂｃ`` → ``www.abc``, ``①`` → ``1``); a base character and
+   its combining marks are normalised together so ``e`` + U+0301 becomes ``é``.
+2. Removal of format characters (``Cf``: zero-width, bidi controls, soft hyphen …), variation selectors
+   and control characters other than ``\\n`` and ``\\t``. ``\\r\\n`` becomes ``\\n`` and a lone ``\\r``
+   becomes ``\\n``; lone surrogates become U+FFFD.
+3. Traditional → simplified Chinese (OpenCC ``t2s``).
+4. Homoglyph folding (Cyrillic ``а`` → ``a`` …) inside tokens that contain an ASCII letter.
+5. URL and number de-obfuscation (``hxxp``, ``h t t p s : / /``, ``[.]``, ``(dot)``, ``点``/``。``
+   between domain labels, ``1 3 8 0 0 1 3 8 0 0 0``).
+6. A length-preserving lower-cased copy.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from array import array
+from dataclasses import dataclass, field
+from typing import Final
+
+import opencc
+import regex
+from unidecode import unidecode
+
+from veritext.message import Span
+
+__all__ = ["EDIT_KINDS", "Edit", "Normalized", "normalize"]
+
+EDIT_KINDS: Final[tuple[str, ...]] = (
+    "format_char",
+    "homoglyph",
+    "url_obfuscation",
+    "spaced_digits",
+    "traditional",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change normalisation made, located in the ORIGINAL text.
+
+    ``kind`` is one of :data:`EDIT_KINDS`:
+
+    - ``format_char``: a run of zero-width / bidi / other format characters, variation selectors or
+      control characters was removed (a leading byte-order mark is not reported);
+    - ``homoglyph``: a token mixing Latin with look-alike letters (Cyrillic, Greek …) was folded;
+      the span covers the whole token;
+    - ``url_obfuscation``: a disguised URL scheme, host or dot was restored;
+    - ``spaced_digits``: a number written with spaces between its digits was joined;
+    - ``traditional``: a run of traditional Chinese characters was converted to simplified.
+    """
+
+    kind: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A normalised message plus the map back to the original characters.
+
+    ``text`` is the normalised text (case preserved) and ``lower`` the same text lower-cased
+    character by character, so an index into one is an index into the other. Offsets into either
+    are turned into offsets into ``original`` with :meth:`to_original` or :meth:`span`.
+    """
+
+    original: str
+    text: str
+    lower: str
+    edits: tuple[Edit, ...]
+    # Normalised char i comes from original[_starts[i]:_ends[i]]; None means the identity map.
+    # Both are derived from `original`, so they take no part in equality or hashing.
+    _starts: array[int] | None = field(default=None, repr=False, compare=False)
+    _ends: array[int] | None = field(default=None, repr=False, compare=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised range ``[start, end)`` to a range ``[s, e)`` of :attr:`original`.
+
+        ``0 <= s <= e <= len(original)`` always holds, and ``s`` grows with ``start``. An empty range
+        maps to an empty range at the corresponding position. Raises :class:`ValueError` unless
+        ``0 <= start <= end <= len(text)``.
+        """
+        n = len(self.text)
+        if not 0 <= start <= end <= n:
+            raise ValueError(f"range [{start}, {end}) is outside the normalised text (length {n})")
+        starts, ends = self._starts, self._ends
+        if starts is None or ends is None:
+            return start, end
+        if start == end:
+            pos = starts[start] if start < n else len(self.original)
+            return pos, pos
+        return starts[start], ends[end - 1]
+
+    def span(self, start: int, end: int) -> Span:
+        """The :class:`Span` of the original text that normalised ``[start, end)`` came from."""
+        s, e = self.to_original(start, end)
+        return Span(s, e, self.original[s:e])
+
+
+# ---------------------------------------------------------------------------------------------
+# Character classes. `regex` (not `re`) because we need Unicode properties and set operations.
+
+_VS = r"\uFE00-\uFE0F\U000E0100-\U000E01EF"
+
+# Everything step 1/2 has to look at: characters NFKC may change (quick-check No/Maybe, which also
+# covers every combining mark), format and control characters, surrogates and variation selectors.
+# Verified over all code points: NFKC(c) != c implies c is in this class.
+_SPECIAL_RE: Final = regex.compile(
+    rf"(?V1)[[\p{{NFKC_QC=N}}\p{{NFKC_QC=M}}\p{{M}}\p{{Cf}}\p{{Cc}}\p{{Cs}}{_VS}]--[\t\n]]"
+)
+
+# Non-ASCII letters that could be folded to Latin. Han, kana and hangul are never touched.
+_HOMO_CAND_RE: Final = regex.compile(
+    r"(?V1)[\p{L}--[\p{ASCII}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Bopomofo}\u30FC\u3005]]"
+)
+_TOKEN_SEP_RE: Final = regex.compile(r"[\s\p{Han}]")
+_TOKEN_SEP_REV_RE: Final = regex.compile(r"(?r)[\s\p{Han}]")
+_ASCII_LETTER_RE: Final = regex.compile(r"[A-Za-z]")
+
+# Step 5, pass 1: schemes, spaced hosts, spaced "w w w ." and spaced digits. All quantifiers are
+# bounded and none is nested inside another unbounded one, so hostile input stays linear.
+_HOST_CH = r"[A-Za-z0-9\-./点點。]"
+_URL_DIGITS_RE: Final = regex.compile(
+    r"(?P<url>(?<![A-Za-z0-9])"
+    r"(?P<scheme>(?i:h(?:\ {1,2}t){2}\ {1,2}p(?:\ {1,2}s)?|h(?:xx|tt)ps?))"
+    r"(?:(?P<sep>\ {0,3}:?\ {0,3}/\ {0,3}/(?:\ {1,2}(?=[A-Za-z0-9]))?)"
+    rf"(?P<host>[A-Za-z0-9\-.](?:\ {_HOST_CH}){{2,253}}(?![A-Za-z0-9]))?"
+    r"|(?![A-Za-z0-9])))"
+    rf"|(?P<www>(?<![A-Za-z0-9]\ ?)(?i:w\ w\ w)\ [.点點。](?:\ {_HOST_CH}){{2,253}}(?![A-Za-z0-9]))"
+    r"|(?P<dig>(?<![0-9])(?<![0-9]\ )[0-9](?:\ [0-9]){5,40}(?!\ ?[0-9]))"
+)
+
+# Step 5, pass 2: dotted label chains where at least one dot is disguised.
+_OBF_DOT = r"(?:[点點。｡．]|\ ?[\[({](?:\.|(?i:dot))[\])}]\ ?|\ (?i:dot)\ )"
+_ANY_DOT = rf"(?:\.|{_OBF_DOT})"
+_LABEL = r"[A-Za-z0-9][A-Za-z0-9\-]{0,62}"
+_OBF_DOT_HINT_RE: Final = regex.compile(rf"[A-Za-z0-9]{_OBF_DOT}[A-Za-z0-9]")
+_OBF_DOT_RE: Final = regex.compile(_OBF_DOT)
+_ANY_DOT_RE: Final = regex.compile(_ANY_DOT)
+_CHAIN_RE: Final = regex.compile(rf"(?<![A-Za-z0-9\-]){_LABEL}(?:{_ANY_DOT}{_LABEL}){{1,20}}")
+
+# A chain joined only by ambiguous dots (点, 。, " dot ") is treated as a domain only if it ends in a
+# common TLD or starts with www, so "3点30分" and "Thanks。OK" are left alone.
+_TLDS: Final = frozenset(
+    """com net org cn top xyz info cc me io co tv vip club site online shop app ly tk ml ga cf gq
+    ru de uk us hk tw mo jp kr sg biz win xin ltd icu live link fun pw mobi asia wang ink work
+    cloud store tech space website fit today life email bid loan red kim ren pro press host one
+    world group plus love edu gov""".split()
+)
+
+# Visual look-alikes that Unidecode transliterates by sound instead (Cyrillic р is "r" to it).
+_CONFUSABLES: Final[dict[str, str]] = {
+    # Cyrillic
+    "а": "a", "в": "b", "г": "r", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "і": "i",
+    "ї": "i", "ј": "j", "к": "k", "ӏ": "l", "м": "m", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s",
+    "т": "t", "у": "y", "ү": "y", "х": "x", "ԝ": "w", "ь": "b",
+    "А": "A", "В": "B", "С": "C", "Е": "E", "Ё": "E", "Н": "H", "І": "I", "Ї": "I", "Ј": "J",
+    "К": "K", "М": "M", "О": "O", "Р": "P", "Ԛ": "Q", "Ѕ": "S", "Т": "T", "У": "Y", "Ү": "Y",
+    "Х": "X", "Ԝ": "W", "Ӏ": "l", "Ь": "b",
+    # Greek
+    "α": "a", "γ": "y", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "ω": "w", "η": "n", "μ": "u",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    # Armenian
+    "օ": "o", "ս": "u", "ո": "n", "հ": "h", "ց": "g", "զ": "q", "Օ": "O", "Ս": "U", "Տ": "S",
+    # Latin look-alikes
+    "ı": "i", "ɑ": "a", "ɡ": "g", "ȷ": "j", "ɩ": "i", "ʟ": "L", "ɪ": "I", "ᴏ": "o",
+}  # fmt: skip
+
+# Characters that OpenCC t2s (1.4.2) changes only inside a phrase, never alone (回覆 → 回复).
+_T2S_PHRASE_ONLY = "哩坏沈甦瞭藉衹覆"
+# Blocks that hold every character t2s converts (after NFKC has folded compatibility ideographs).
+_HAN_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2A6E0), (0x2A700, 0x2EBF0), (0x30000, 0x31350))
+
+_CACHE_LIMIT = 50_000  # per-character caches stay bounded even on hostile input
+
+# Per-character step-1/2 results: (output, flag).
+_KEEP, _REMOVE, _MARK = 0, 1, 2
+_char_cache: dict[str, tuple[str, int]] = {}
+_fold_cache: dict[str, str | None] = {}
+_t2s_char_cache: dict[str, str] = {}
+_converter: opencc.OpenCC | None = None
+_trad_chars: frozenset[str] | None = None
+
+
+def _is_removable(c: str) -> bool:
+    if c in "\t\n":
+        return False
+    cat = unicodedata.category(c)
+    return cat in ("Cf", "Cc") or "\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"
+
+
+def _nfkc(s: str) -> str:
+    out = unicodedata.normalize("NFKC", s)
+    # NFKC could in principle emit a format character; keep the "no Cf in output" guarantee.
+    return "".join(c for c in out if not _is_removable(c)) if _SPECIAL_RE.search(out) else out
+
+
+def _char_info(c: str) -> tuple[str, int]:
+    info = _char_cache.get(c)
+    if info is not None:
+        return info
+    cat = unicodedata.category(c)
+    if cat == "Cs":
+        info = ("\ufffd", _KEEP)  # a lone surrogate cannot be encoded later on
+    elif _is_removable(c):
+        info = ("", _REMOVE)
+    elif cat.startswith("M"):
+        info = (c, _MARK)
+    else:
+        info = (_nfkc(c), _KEEP)
+    if len(_char_cache) < _CACHE_LIMIT:
+        _char_cache[c] = info
+    return info
+
+
+def _is_base(c: str) -> bool:
+    return not c.isspace() and unicodedata.category(c)[0] not in "MC"
+
+
+def _fold(c: str) -> str | None:
+    if c in _fold_cache:
+        return _fold_cache[c]
+    folded: str | None = _CONFUSABLES.get(c)
+    if folded is None:
+        u: str = unidecode(c)
+        folded = u if len(u) == 1 and u.isascii() and u.isalnum() else None
+    if len(_fold_cache) < _CACHE_LIMIT:
+        _fold_cache[c] = folded
+    return folded
+
+
+def _get_converter() -> opencc.OpenCC:
+    global _converter
+    if _converter is None:
+        _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def _get_trad_chars() -> frozenset[str]:
+    """Every character whose presence may make t2s change a text (built once, ~40 ms)."""
+    global _trad_chars
+    if _trad_chars is None:
+        chars = [chr(cp) for lo, hi in _HAN_BLOCKS for cp in range(lo, hi)]
+        # One call for all characters; "\n" separators keep phrases from spanning characters.
+        converted = _get_converter().convert("\n".join(chars)).split("\n")
+        if len(converted) == len(chars):
+            found = {c for c, o in zip(chars, converted, strict=True) if c != o}
+        else:  # pragma: no cover - only if a future OpenCC maps a character to several lines
+            found = {c for c in chars if _get_converter().convert(c) != c}
+        _trad_chars = frozenset(found | set(_T2S_PHRASE_ONLY))
+    return _trad_chars
+
+
+def _t2s_char(c: str) -> str:
+    out = _t2s_char_cache.get(c)
+    if out is None:
+        out = _get_converter().convert(c)
+        if len(_t2s_char_cache) < _CACHE_LIMIT:
+            _t2s_char_cache[c] = out
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Work:
+    """Text being normalised plus its map to the original (None = identity) and the edits so far."""
+
+    __slots__ = ("edits", "ends", "original", "starts", "text", "typecode")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self.text = original
+        self.starts: array[int] | None = None
+        self.ends: array[int] | None = None
+        self.edits: list[Edit] = []
+        self.typecode = "i" if len(original) < 2**31 - 1 else "q"
+
+    def add_edit(self, kind: str, a: int, b: int) -> None:
+        """Record an edit of current-text range [a, b) (b > a), located in the original."""
+        if self.starts is None or self.ends is None:
+            s, e = a, b
+        else:
+            s, e = self.starts[a], self.ends[b - 1]
+        self.edits.append(Edit(kind, Span(s, e, self.original[s:e])))
+
+    def apply(self, repls: list[tuple[int, int, str]]) -> None:
+        """Replace current-text ranges [a, b) by strings (sorted, disjoint, non-empty ranges).
+
+        Unchanged characters keep their mapping; each replacement character maps to the union of
+        the original characters behind the range it replaces, which keeps both arrays monotone.
+        """
+        if not repls:
+            return
+        text, starts, ends = self.text, self.starts, self.ends
+        new_starts: array[int] = array(self.typecode)
+        new_ends: array[int] = array(self.typecode)
+        pieces: list[str] = []
+        last = 0
+        for a, b, r in repls:
+            if a > last:
+                pieces.append(text[last:a])
+                if starts is None or ends is None:
+                    new_starts.extend(range(last, a))
+                    new_ends.extend(range(last + 1, a + 1))
+                else:
+                    new_starts.extend(starts[last:a])
+                    new_ends.extend(ends[last:a])
+            if r:
+                if starts is None or ends is None:
+                    s, e = a, b
+                else:
+                    s, e = starts[a], ends[b - 1]
+                pieces.append(r)
+                k = len(r)
+                new_starts.extend([s] * k)
+                new_ends.extend([e] * k)
+            last = b
+        n = len(text)
+        if last < n:
+            pieces.append(text[last:])
+            if starts is None or ends is None:
+                new_starts.extend(range(last, n))
+                new_ends.extend(range(last + 1, n + 1))
+            else:
+                new_starts.extend(starts[last:])
+                new_ends.extend(ends[last:])
+        self.text = "".join(pieces)
+        self.starts, self.ends = new_starts, new_ends
+
+
+def _step_width_and_format(w: _Work) -> None:
+    """Steps 1 and 2, on the original text: NFKC, then drop format and control characters."""
+    text = w.text
+    n = len(text)
+    repls: list[tuple[int, int, str]] = []
+    run_start = run_end = -1  # current run of removed characters, reported as one edit
+    consumed = 0  # a cluster may swallow later matches
+    for m in _SPECIAL_RE.finditer(text):
+        i = m.start()
+        if i < consumed:
+            continue
+        c = text[i]
+        if c == "\r":
+            # Line endings, not obfuscation: no edit. CRLF -> LF, lone CR -> LF.
+            repls.append((i, i + 1, "" if text.startswith("\n", i + 1) else "\n"))
+            continue
+        out, flag = _char_info(c)
+        if flag == _REMOVE:
+            repls.append((i, i + 1, ""))
+            if i == 0 and c == "\ufeff":
+                continue  # a leading BOM is an encoding artefact, not a trick
+            if run_end == i:
+                run_end = i + 1
+            else:
+                if run_end > 0:
+                    w.add_edit("format_char", run_start, run_end)
+                run_start, run_end = i, i + 1
+        elif flag == _MARK:
+            # Normalise the base and its marks together so e + U+0301 composes to é.
+            k = i + 1
+            while k < n and _char_info(text[k])[1] == _MARK:
+                k += 1
+            a = i
+            if i > 0 and _is_base(text[i - 1]):
+                a = i - 1
+                if repls and repls[-1][1] == i:
+                    repls.pop()  # the base had its own replacement; redo it with its marks
+            seg = text[a:k]
+            out = _nfkc(seg)
+            if out != seg:
+                repls.append((a, k, out))
+            consumed = k
+        elif out != c:
+            repls.append((i, i + 1, out))
+    if run_end > 0:
+        w.add_edit("format_char", run_start, run_end)
+    w.apply(repls)
+
+
+def _step_traditional(w: _Work) -> None:
+    """Step 3: traditional -> simplified, aligned char by char."""
+    text = w.text
+    trad = _get_trad_chars()
+    if trad.isdisjoint(text):
+        return
+    converted = _get_converter().convert(text)
+    if converted == text:
+        return
+    if len(converted) == len(text):
+        repls = [(i, i + 1, o) for i, (c, o) in enumerate(zip(text, converted, strict=True)) if c != o]
+    else:
+        # Phrase conversion changed the length, so alignment is unknown: convert char by char.
+        repls = []
+        for i, c in enumerate(text):
+            if c in trad:
+                o = _t2s_char(c)
+                if o != c:
+                    repls.append((i, i + 1, o))
+    run_start = run_end = -1
+    for a, b, _ in repls:
+        if a != run_end:
+            if run_end > 0:
+                w.add_edit("traditional", run_start, run_end)
+            run_start = a
+        run_end = b
+    if run_end > 0:
+        w.add_edit("traditional", run_start, run_end)
+    w.apply(repls)
+
+
+def _step_homoglyphs(w: _Work) -> None:
+    """Step 4: fold look-alike letters inside tokens (non-space, non-Han runs) with an ASCII letter."""
+    text = w.text
+    m = _HOMO_CAND_RE.search(text)
+    if m is None:
+        return
+    n = len(text)
+    repls: list[tuple[int, int, str]] = []
+    token_end = 0
+    while m is not None:
+        pos = m.start()
+        # Token bounds: searches are limited to [token_end, ...) so the whole step stays linear.
+        sep = _TOKEN_SEP_REV_RE.search(text, token_end, pos)
+        start = sep.end() if sep is not None else token_end
+        sep = _TOKEN_SEP_RE.search(text, pos)
+        end = sep.start() if sep is not None else n
+        if _ASCII_LETTER_RE.search(text, start, end) is not None:
+            folded = False
+            for cm in _HOMO_CAND_RE.finditer(text, pos, end):
+                f = _fold(cm.group())
+                if f is not None:
+                    repls.append((cm.start(), cm.end(), f))
+                    folded = True
+            if folded:
+                w.add_edit("homoglyph", start, end)
+        token_end = end
+        m = _HOMO_CAND_RE.search(text, end)
+    w.apply(repls)
+
+
+def _delete_spaces(text: str, a: int, b: int, repls: list[tuple[int, int, str]]) -> None:
+    # Deleting only the spaces keeps every remaining character mapped to itself.
+    i = text.find(" ", a, b)
+    while i != -1:
+        repls.append((i, i + 1, ""))
+        i = text.find(" ", i + 1, b)
+
+
+def _step_deobfuscate(w: _Work) -> None:
+    """Step 5: restore disguised URL schemes, hosts, dots and spaced-out numbers."""
+    text = w.text
+    repls: list[tuple[int, int, str]] = []
+    for m in _URL_DIGITS_RE.finditer(text):
+        before = len(repls)
+        if m.group("dig") is not None:
+            _delete_spaces(text, m.start(), m.end(), repls)
+            w.add_edit("spaced_digits", m.start(), m.end())
+            continue
+        if m.group("www") is not None:
+            _delete_spaces(text, m.start(), m.end(), repls)
+        else:
+            a, b = m.span("scheme")
+            scheme = text[a:b]
+            if " " in scheme:
+                _delete_spaces(text, a, b, repls)
+            elif scheme[1] in "xX":
+                repls.append((a + 1, a + 3, "TT" if scheme[1] == "X" else "tt"))
+            sep = m.group("sep")
+            if sep is not None and sep != "://":
+                repls.append((m.start("sep"), m.end("sep"), "://"))
+            if m.group("host") is not None:
+                _delete_spaces(text, m.start("host"), m.end("host"), repls)
+        if len(repls) > before:
+            w.add_edit("url_obfuscation", m.start(), m.end())
+    w.apply(repls)
+
+    text = w.text
+    if _OBF_DOT_HINT_RE.search(text) is None:
+        return
+    repls = []
+    for m in _CHAIN_RE.finditer(text):
+        a, b = m.span()
+        dots = list(_OBF_DOT_RE.finditer(text, a, b))
+        if not dots:
+            continue
+        if not any(d.group().lstrip()[0] in "[({" for d in dots):
+            # Only ambiguous dots: require something that looks like a domain.
+            labels = _ANY_DOT_RE.split(m.group())
+            has_letter = any(_ASCII_LETTER_RE.search(label) for label in labels)
+            if not has_letter or (labels[-1].lower() not in _TLDS and labels[0].lower() != "www"):
+                continue
+        for d in dots:
+            repls.append((d.start(), d.end(), "."))
+        w.add_edit("url_obfuscation", a, b)
+    w.apply(repls)
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    # str.lower() is per char except when a char expands (İ) or for final sigma (context-dependent).
+    if len(low) == len(text) and "Σ" not in text:
+        return low
+    return "".join(lc if len(lc := c.lower()) == 1 else c for c in text)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise a raw message for matching; see the module docstring for the steps.
+
+    >>> n = normalize("请访问 ｗｗｗ．ａｂｃ．ｃｏｍ 查询")
+    >>> n.text
+    '请访问 www.abc.com 查询'
+    >>> n.span(4, 15).text
+    'ｗｗｗ．ａｂｃ．ｃｏｍ'
+    """
+    w = _Work(text)
+    if _SPECIAL_RE.search(text) is not None:
+        _step_width_and_format(w)
+    _step_traditional(w)
+    _step_homoglyphs(w)
+    _step_deobfuscate(w)
+    out = w.text
+    edits = w.edits
+    if len(edits) > 1:
+        edits.sort(key=lambda e: (e.span.start, e.span.end))
+    return Normalized(text, out, _lower(out), tuple(edits), w.starts, w.ends)

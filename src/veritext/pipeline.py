@@ -1,0 +1,124 @@
+"""The pipeline: normalize → extract → signals → decide → advise, one way, one message at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from functools import lru_cache
+
+import regex
+
+from veritext.advise import advise, plan_contacts
+from veritext.decide import Estimator, decide
+from veritext.extract import Extraction, extract
+from veritext.message import Context, Message, Verdict
+from veritext.normalize import normalize
+from veritext.signals import evaluate
+from veritext.signals.checks import RuleContext
+
+# Longer inputs are refused with a clear error rather than analysed for minutes: no SMS (or chain of
+# concatenated SMS) comes near this, so it is a pasted file or an attack.
+MAX_CHARS = 1_000_000
+_SURROGATE_RE = regex.compile(r"[\ud800-\udfff]")
+
+
+class InputError(ValueError):
+    """The input cannot be triaged; the message says why in one line."""
+
+
+def _clean_input(text: object) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"message text must be a str, not {type(text).__name__}")
+    if len(text) > MAX_CHARS:
+        raise InputError(f"message is {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    # Lone surrogates cannot be encoded for output; U+FFFD keeps every offset where it was.
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
+def infer_jurisdiction(ext: Extraction, context: Context) -> str:
+    """The person's jurisdiction: their own answer first, then what the message shows."""
+    if context.jurisdiction:
+        return context.jurisdiction
+    if ext.language == "zh":
+        return "CN"
+    if ext.sender.region == "GB" or any(
+        e.attrs.get("currency") == "GBP" or e.attrs.get("region") == "GB" for e in ext.entities
+    ):
+        return "UK"
+    return "US"
+
+
+def triage_one(
+    text: str,
+    *,
+    sender: str | None = None,
+    received_at: datetime | None = None,
+    context: Context | None = None,
+    estimator: Estimator | None = None,
+) -> Verdict:
+    """Run every stage on one message."""
+    text = _clean_input(text)
+    if sender is not None and not isinstance(sender, str):
+        raise InputError(f"sender must be a str, not {type(sender).__name__}")
+    if sender is not None:
+        sender = _clean_input(sender[:256])
+    ctx = context or Context()
+    norm = normalize(text)
+    ext = extract(norm, sender=sender)
+    jurisdiction = infer_jurisdiction(ext, ctx)
+    signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=received_at))
+    decision = decide(ext, signals, context=ctx, estimator=estimator)
+    institution = ext.institutions[0] if ext.institutions else None
+    plan = advise(
+        kind=decision.kind,
+        risk=decision.risk,
+        signal_ids=frozenset(s.id for s in signals),
+        scenario_ids=tuple(s.id for s in decision.scenarios),
+        context=ctx,
+        jurisdiction=jurisdiction,
+        institution_name=_institution_name(institution) if institution else None,
+    )
+    all_signals = signals if decision.kind_signal is None else (decision.kind_signal, *signals)
+    ordered = tuple(sorted(all_signals, key=lambda s: (s.group == "kind", -abs(s.weight))))
+    return Verdict(
+        kind=decision.kind,  # type: ignore[arg-type]
+        kind_probabilities=decision.kind_probabilities,
+        risk=decision.risk,  # type: ignore[arg-type]
+        fraud_probability=decision.fraud_probability,
+        spam_probability=decision.spam_probability,
+        language=ext.language,  # type: ignore[arg-type]
+        jurisdiction=jurisdiction,  # type: ignore[arg-type]
+        signals=ordered,
+        entities=ext.entities,
+        scenarios=decision.scenarios,
+        plan=plan,
+        contacts=plan_contacts(plan),
+        text=text,
+        sender=sender,
+        sender_type=ext.sender.type,
+        received_at=received_at,
+        context=ctx,
+    )
+
+
+def _institution_name(inst: object) -> object:
+    from veritext.message import I18nText
+
+    name_local = getattr(inst, "name_local", "") or getattr(inst, "name", "")
+    return I18nText(zh=name_local, en=getattr(inst, "name", "") or name_local)
+
+
+@lru_cache(maxsize=4096)
+def _cached(text: str, sender: str | None, received_at: datetime | None, context: Context | None) -> Verdict:
+    return triage_one(text, sender=sender, received_at=received_at, context=context)
+
+
+def triage_batch(messages: Iterable[Message | str]) -> Iterator[Verdict]:
+    """Triage many messages. Bulk traffic repeats templates, so identical inputs are analysed once."""
+    for m in messages:
+        if isinstance(m, str):
+            yield _cached(m, None, None, None)
+        elif isinstance(m, Message):
+            yield _cached(m.text, m.sender, m.received_at, m.context)
+        else:
+            raise InputError(f"triage_many takes str or Message items, not {type(m).__name__}")
