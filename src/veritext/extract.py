@@ -219,9 +219,13 @@ def brand_lookalikes(host: str) -> tuple[Institution, ...]:
     """
     reg = _registry()
     found: list[Institution] = []
-    for label in regex.split(r"[.-]", host.lower()):
+    parts = _tld()(host)
+    # The brand as the registrable label on another suffix (10010.cn beside 10010.com) is left to
+    # LINK_NOT_OFFICIAL: it is as often the brand's own second domain as a fake.
+    sub_labels = regex.split(r"[.-]", parts.subdomain.lower()) if parts.subdomain else []
+    for label in (*sub_labels, *regex.split(r"-", parts.domain.lower())):
         exact = reg.brand_tokens.get(label)
-        if exact:
+        if exact and label != parts.domain.lower():
             found.extend(exact)
         for token, insts in reg.brand_tokens.items():
             if len(token) >= 4 and token in label:

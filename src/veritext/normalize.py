@@ -20,6 +20,7 @@ Steps, in order:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
@@ -115,35 +116,57 @@ _SPECIAL_RE: Final = regex.compile(
     rf"(?V1)[[\p{{NFKC_QC=N}}\p{{NFKC_QC=M}}\p{{M}}\p{{Cf}}\p{{Cc}}\p{{Cs}}{_VS}]--[\t\n]]"
 )
 
+# Cheap gates (stdlib `re` scans simple classes about twice as fast as `regex`). A text that passes
+# none of them skips the per-character work entirely and keeps the identity map.
+_ASCII_CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control, format (Cf, as of Unicode 15), surrogate and variation-selector code points; NFKC changes
+# are caught separately by unicodedata.is_normalized().
+_FORMAT_GATE_RE: Final = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufe00-\ufe0f"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef]"
+)
+# Superset of the blocks holding non-ASCII, non-CJK letters (× and ÷ excluded).
+_HOMO_GATE_RE: Final = re.compile(
+    "[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2070-\u2fff\ua000-\uabff\ufb00-\ufdff"
+    "\U00010000-\U0001efff]"
+)
+_SPACED_DIGITS_GATE_RE: Final = re.compile(r"[0-9] [0-9] [0-9] [0-9] [0-9] [0-9]")
+
 # Non-ASCII letters that could be folded to Latin. Han, kana and hangul are never touched.
 _HOMO_CAND_RE: Final = regex.compile(
     r"(?V1)[\p{L}--[\p{ASCII}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Bopomofo}\u30FC\u3005]]"
 )
 _TOKEN_SEP_RE: Final = regex.compile(r"[\s\p{Han}]")
 _TOKEN_SEP_REV_RE: Final = regex.compile(r"(?r)[\s\p{Han}]")
-_ASCII_LETTER_RE: Final = regex.compile(r"[A-Za-z]")
+_ASCII_LETTER_RE: Final = re.compile(r"[A-Za-z]")
+_LATIN_RE: Final = regex.compile(r"\p{Latin}")
 
 # Step 5, pass 1: schemes, spaced hosts, spaced "w w w ." and spaced digits. All quantifiers are
 # bounded and none is nested inside another unbounded one, so hostile input stays linear.
 _HOST_CH = r"[A-Za-z0-9\-./点點。]"
-_URL_DIGITS_RE: Final = regex.compile(
-    r"(?P<url>(?<![A-Za-z0-9])"
-    r"(?P<scheme>(?i:h(?:\ {1,2}t){2}\ {1,2}p(?:\ {1,2}s)?|h(?:xx|tt)ps?))"
+# Each alternative starts with a plain character class and checks its left context with a lookbehind
+# after it, which lets the scanner skip ahead quickly.
+_URL_DIGITS_RE: Final = re.compile(
+    r"(?P<url>[hH](?<![A-Za-z0-9][hH])"
+    r"(?P<scheme>(?:\ {1,2}[tT]){2}\ {1,2}[pP](?:\ {1,2}[sS])?|(?:[xX]{2}|[tT]{2})[pP][sS]?)"
     r"(?:(?P<sep>\ {0,3}:?\ {0,3}/\ {0,3}/(?:\ {1,2}(?=[A-Za-z0-9]))?)"
     rf"(?P<host>[A-Za-z0-9\-.](?:\ {_HOST_CH}){{2,253}}(?![A-Za-z0-9]))?"
     r"|(?![A-Za-z0-9])))"
-    rf"|(?P<www>(?<![A-Za-z0-9]\ ?)(?i:w\ w\ w)\ [.点點。](?:\ {_HOST_CH}){{2,253}}(?![A-Za-z0-9]))"
-    r"|(?P<dig>(?<![0-9])(?<![0-9]\ )[0-9](?:\ [0-9]){5,40}(?!\ ?[0-9]))"
+    r"|(?P<www>[wW](?<![A-Za-z0-9][wW])(?<![A-Za-z0-9]\ [wW])\ [wW]\ [wW]\ [.点點。]"
+    rf"(?:\ {_HOST_CH}){{2,253}}(?![A-Za-z0-9]))"
+    r"|(?P<dig>[0-9](?<![0-9][0-9])(?<![0-9]\ [0-9])(?:\ [0-9]){5,40}(?!\ ?[0-9]))"
 )
 
 # Step 5, pass 2: dotted label chains where at least one dot is disguised.
-_OBF_DOT = r"(?:[点點。｡．]|\ ?[\[({](?:\.|(?i:dot))[\])}]\ ?|\ (?i:dot)\ )"
+_OBF_DOT = r"(?:[点點。｡．]|\ ?[\[({](?:\.|[dD][oO][tT])[\])}]\ ?|\ [dD][oO][tT]\ )"
 _ANY_DOT = rf"(?:\.|{_OBF_DOT})"
 _LABEL = r"[A-Za-z0-9][A-Za-z0-9\-]{0,62}"
-_OBF_DOT_HINT_RE: Final = regex.compile(rf"[A-Za-z0-9]{_OBF_DOT}[A-Za-z0-9]")
-_OBF_DOT_RE: Final = regex.compile(_OBF_DOT)
-_ANY_DOT_RE: Final = regex.compile(_ANY_DOT)
-_CHAIN_RE: Final = regex.compile(rf"(?<![A-Za-z0-9\-]){_LABEL}(?:{_ANY_DOT}{_LABEL}){{1,20}}")
+_OBF_DOT_HINT_RE: Final = re.compile(rf"(?<=[A-Za-z0-9]){_OBF_DOT}(?=[A-Za-z0-9])")
+_OBF_DOT_RE: Final = re.compile(_OBF_DOT)
+_ANY_DOT_RE: Final = re.compile(_ANY_DOT)
+_CHAIN_RE: Final = re.compile(rf"(?<![A-Za-z0-9\-]){_LABEL}(?:{_ANY_DOT}{_LABEL}){{1,20}}")
 
 # A chain joined only by ambiguous dots (点, 。, " dot ") is treated as a domain only if it ends in a
 # common TLD or starts with www, so "3点30分" and "Thanks。OK" are left alone.
@@ -179,12 +202,15 @@ _T2S_PHRASE_ONLY = "哩坏沈甦瞭藉衹覆"
 # Blocks that hold every character t2s converts (after NFKC has folded compatibility ideographs).
 _HAN_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2A6E0), (0x2A700, 0x2EBF0), (0x30000, 0x31350))
 
+# Removed silently when they glue an emoji sequence together (❤️, 👨‍👩‍👧, 🏴 + tags, 1️⃣).
+_EMOJI_GLUE: Final = frozenset("\ufe0e\ufe0f\u200d" + "".join(chr(c) for c in range(0xE0020, 0xE0080)))
+
 _CACHE_LIMIT = 50_000  # per-character caches stay bounded even on hostile input
 
 # Per-character step-1/2 results: (output, flag).
 _KEEP, _REMOVE, _MARK = 0, 1, 2
 _char_cache: dict[str, tuple[str, int]] = {}
-_fold_cache: dict[str, str | None] = {}
+_fold_cache: dict[str, tuple[str, bool] | None] = {}
 _t2s_char_cache: dict[str, str] = {}
 _converter: opencc.OpenCC | None = None
 _trad_chars: frozenset[str] | None = None
@@ -210,6 +236,9 @@ def _char_info(c: str) -> tuple[str, int]:
     cat = unicodedata.category(c)
     if cat == "Cs":
         info = ("\ufffd", _KEEP)  # a lone surrogate cannot be encoded later on
+    elif "\x80" <= c <= "\x9f" and (repaired := _from_cp1252(c)):
+        # C1 controls in SMS text are cp1252 bytes decoded as Latin-1 (\x92 is ’): repair them.
+        info = (_nfkc(repaired), _KEEP)
     elif _is_removable(c):
         info = ("", _REMOVE)
     elif cat.startswith("M"):
@@ -221,20 +250,38 @@ def _char_info(c: str) -> tuple[str, int]:
     return info
 
 
+def _from_cp1252(c: str) -> str:
+    try:
+        return bytes([ord(c)]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d are unassigned in cp1252
+        return ""
+
+
+def _after_emoji(text: str, i: int) -> bool:
+    return (i > 0 and unicodedata.category(text[i - 1]) in ("So", "Sk")) or text.startswith(
+        "\u20e3", i + 1  # keycap: 1 + VS16 + U+20E3
+    )
+
+
 def _is_base(c: str) -> bool:
     return not c.isspace() and unicodedata.category(c)[0] not in "MC"
 
 
-def _fold(c: str) -> str | None:
+def _fold(c: str) -> tuple[str, bool] | None:
+    """(ASCII replacement, is it a look-alike from another script) or None if not foldable."""
     if c in _fold_cache:
         return _fold_cache[c]
-    folded: str | None = _CONFUSABLES.get(c)
-    if folded is None:
+    result: tuple[str, bool] | None = None
+    if c in _CONFUSABLES:
+        result = (_CONFUSABLES[c], True)
+    else:
         u: str = unidecode(c)
-        folded = u if len(u) == 1 and u.isascii() and u.isalnum() else None
+        if len(u) == 1 and u.isascii() and u.isalnum():
+            # Accented Latin (é → e) is folded for matching but is no sign of deception.
+            result = (u, _LATIN_RE.match(c) is None)
     if len(_fold_cache) < _CACHE_LIMIT:
-        _fold_cache[c] = folded
-    return folded
+        _fold_cache[c] = result
+    return result
 
 
 def _get_converter() -> opencc.OpenCC:
@@ -344,6 +391,7 @@ def _step_width_and_format(w: _Work) -> None:
     repls: list[tuple[int, int, str]] = []
     run_start = run_end = -1  # current run of removed characters, reported as one edit
     consumed = 0  # a cluster may swallow later matches
+    glue_end = -1  # end of the current run of emoji glue
     for m in _SPECIAL_RE.finditer(text):
         i = m.start()
         if i < consumed:
@@ -358,6 +406,9 @@ def _step_width_and_format(w: _Work) -> None:
             repls.append((i, i + 1, ""))
             if i == 0 and c == "\ufeff":
                 continue  # a leading BOM is an encoding artefact, not a trick
+            if c in _EMOJI_GLUE and (glue_end == i or _after_emoji(text, i)):
+                glue_end = i + 1
+                continue  # VS16 / ZWJ / tags inside an emoji: everyday text, not a trick
             if run_end == i:
                 run_end = i + 1
             else:
@@ -434,13 +485,13 @@ def _step_homoglyphs(w: _Work) -> None:
         sep = _TOKEN_SEP_RE.search(text, pos)
         end = sep.start() if sep is not None else n
         if _ASCII_LETTER_RE.search(text, start, end) is not None:
-            folded = False
+            suspicious = False
             for cm in _HOMO_CAND_RE.finditer(text, pos, end):
                 f = _fold(cm.group())
                 if f is not None:
-                    repls.append((cm.start(), cm.end(), f))
-                    folded = True
-            if folded:
+                    repls.append((cm.start(), cm.end(), f[0]))
+                    suspicious = suspicious or f[1]
+            if suspicious:
                 w.add_edit("homoglyph", start, end)
         token_end = end
         m = _HOMO_CAND_RE.search(text, end)
@@ -455,8 +506,29 @@ def _delete_spaces(text: str, a: int, b: int, repls: list[tuple[int, int, str]])
         i = text.find(" ", i + 1, b)
 
 
-def _step_deobfuscate(w: _Work) -> None:
-    """Step 5: restore disguised URL schemes, hosts, dots and spaced-out numbers."""
+def _step_deobfuscate(w: _Work, low: str) -> None:
+    """Step 5: restore disguised URL schemes, hosts, dots and spaced-out numbers.
+
+    ``low`` is ``w.text.lower()``, used only for the cheap substring gates.
+    """
+    text = w.text
+    if (
+        "h t" in low
+        or "hxx" in low
+        or "htt" in low
+        or "w w w" in low
+        or (" " in text and _SPACED_DIGITS_GATE_RE.search(text) is not None)
+    ):
+        _deobfuscate_urls_and_digits(w)
+        text = w.text
+    if (
+        ("点" in text or "點" in text or "。" in text or "｡" in text or "．" in text)
+        or ("[" in text or "(" in text or "{" in text or " dot " in low)
+    ) and _OBF_DOT_HINT_RE.search(text) is not None:
+        _deobfuscate_dots(w)
+
+
+def _deobfuscate_urls_and_digits(w: _Work) -> None:
     text = w.text
     repls: list[tuple[int, int, str]] = []
     for m in _URL_DIGITS_RE.finditer(text):
@@ -483,10 +555,10 @@ def _step_deobfuscate(w: _Work) -> None:
             w.add_edit("url_obfuscation", m.start(), m.end())
     w.apply(repls)
 
+
+def _deobfuscate_dots(w: _Work) -> None:
     text = w.text
-    if _OBF_DOT_HINT_RE.search(text) is None:
-        return
-    repls = []
+    repls: list[tuple[int, int, str]] = []
     for m in _CHAIN_RE.finditer(text):
         a, b = m.span()
         dots = list(_OBF_DOT_RE.finditer(text, a, b))
@@ -504,8 +576,7 @@ def _step_deobfuscate(w: _Work) -> None:
     w.apply(repls)
 
 
-def _lower(text: str) -> str:
-    low = text.lower()
+def _lower(text: str, low: str) -> str:
     # str.lower() is per char except when a char expands (İ) or for final sigma (context-dependent).
     if len(low) == len(text) and "Σ" not in text:
         return low
@@ -522,13 +593,23 @@ def normalize(text: str) -> Normalized:
     'ｗｗｗ．ａｂｃ．ｃｏｍ'
     """
     w = _Work(text)
-    if _SPECIAL_RE.search(text) is not None:
-        _step_width_and_format(w)
-    _step_traditional(w)
-    _step_homoglyphs(w)
-    _step_deobfuscate(w)
+    if text.isascii():
+        # Printable ASCII has nothing for steps 1-4 to do.
+        if not text.isprintable() and _ASCII_CONTROL_RE.search(text) is not None:
+            _step_width_and_format(w)
+    else:
+        if not unicodedata.is_normalized("NFKC", text) or _FORMAT_GATE_RE.search(text) is not None:
+            _step_width_and_format(w)
+        _step_traditional(w)
+        if _HOMO_GATE_RE.search(w.text) is not None:
+            _step_homoglyphs(w)
     out = w.text
+    low = out.lower()
+    _step_deobfuscate(w, low)
+    if w.text is not out:
+        out = w.text
+        low = out.lower()
     edits = w.edits
     if len(edits) > 1:
         edits.sort(key=lambda e: (e.span.start, e.span.end))
-    return Normalized(text, out, _lower(out), tuple(edits), w.starts, w.ends)
+    return Normalized(text, out, _lower(out, low), tuple(edits), w.starts, w.ends)

@@ -38,7 +38,7 @@ class RuleContext:
 Check = Callable[[Extraction, RuleContext, Mapping[str, Any]], Result]
 CHECKS: dict[str, Check] = {}
 
-_FINANCE_CATEGORIES = ("overdue", "due", "bill", "loan_ad", "account_notice", "credit_report", "request_pay")
+_FINANCE_CATEGORIES = ("overdue", "debt", "due", "bill", "loan_ad", "account_notice", "credit_report", "request_pay")
 _FINANCE_ORG_TYPES = {"bank", "consumer_finance", "lender", "platform"}
 _REQUEST_CATEGORIES = ("request_click", "request_pay", "request_call", "ask_code", "ask_id_card", "ask_password",
                        "safe_account", "transfer_personal", "screen_sharing")  # fmt: skip
@@ -102,7 +102,7 @@ def terms(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
         return None
     if p.get("with_any") and not any(ext.has(c) for c in p["with_any"]):
         return None
-    if p.get("needs_finance") and not finance_story(ext):
+    if p.get("needs_finance") and not (finance_story(ext) or ext.has("account_lure")):
         return None
     if p.get("needs_request") and not any(ext.has(c) for c in _REQUEST_CATEGORIES):
         return None
@@ -251,7 +251,8 @@ def call_number_not_official(ext: Extraction, rc: RuleContext, p: Mapping[str, A
 @check("case_filed_unverifiable")
 def case_filed_unverifiable(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     """A "case has been filed" claim that names no court, or sends you to a link or number to deal with it."""
-    if not ext.has("case_filed") and not ext.has("court"):
+    # News about courts is not a claim against the reader: it must be addressed to "you".
+    if not ext.has("case_filed") or not ext.has("second_person"):
         return None
     courts = [e for e in ext.of_kind("organization") if e.attrs.get("type") == "court" and len(e.value) > 3]
     non_gov_links = [u for u in _urls(ext) if not _is_gov(str(u.attrs["registrable_domain"]))]
@@ -347,7 +348,7 @@ def informational(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Res
     """Tells you something and asks nothing: no link, no number to call, no demand."""
     if _urls(ext) or ext.of_kind("phone") or ext.of_kind("email"):
         return None
-    if any(ext.has(c) for c in (*_REQUEST_CATEGORIES, "request_reply", "threat", "urgency")):
+    if any(ext.has(c) for c in (*_REQUEST_CATEGORIES, "request_reply", "threat", "urgency", "loan_ad", "marketing", "prize")):
         return None
     if not finance_story(ext) and not ext.has("verification_code"):
         return None
