@@ -317,9 +317,11 @@ def advise(
     ``jurisdiction`` is the one already resolved by the decide stage (``context.jurisdiction`` is not
     consulted again here). Steps whose when-clause depends on an answer the person has not given
     (``context.has_loan`` / ``context.requested_code`` = ``unknown``) appear once per branch with
-    ``condition`` set, e.g. ``has_loan=yes``. ``{institution}`` is replaced by ``institution_name``,
-    or by a neutral phrase when it is ``None``. Raises ``ValueError`` for an unknown kind, risk or
-    jurisdiction.
+    ``condition`` set, e.g. ``has_loan=yes``. Every id in ``scenario_ids`` counts as applicable, so
+    steps keyed to a scenario that depends on an answer also test that answer (a weakly ranked
+    ``identity_theft`` stays on the ``has_loan=no`` branch). ``{institution}`` is replaced by
+    ``institution_name``, or by a neutral phrase when it is ``None``. Raises ``ValueError`` for an
+    unknown kind, risk or jurisdiction.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")

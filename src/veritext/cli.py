@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -32,18 +32,18 @@ app = typer.Typer(
 )
 
 
-class YesNo(str, Enum):
+class YesNo(StrEnum):
     yes = "yes"
     no = "no"
     unknown = "unknown"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
 
-class Where(str, Enum):
+class Where(StrEnum):
     CN = "CN"
     US = "US"
     UK = "UK"
@@ -98,13 +98,19 @@ def _read_text(text: str | None) -> str:
 
 @app.command()
 def check(
-    text: Annotated[str | None, typer.Argument(help="The message text, or '-' to read it from standard input.")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="The message text, or '-' to read it from standard input.")
+    ] = None,
     sender: Annotated[str | None, typer.Option(help="The number or name the message came from.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly Verdict.to_dict() as JSON.")] = False,
     lang: Annotated[Lang | None, typer.Option(help="Interface language (default: the message's).")] = None,
     jurisdiction: Annotated[Where | None, typer.Option(help="Where you live (default: inferred).")] = None,
-    has_loan: Annotated[YesNo, typer.Option(help="Do you have a loan with the lender it names?")] = YesNo.unknown,
-    requested_code: Annotated[YesNo, typer.Option(help="Did you just ask for a verification code?")] = YesNo.unknown,
+    has_loan: Annotated[
+        YesNo, typer.Option(help="Do you have a loan with the lender it names?")
+    ] = YesNo.unknown,
+    requested_code: Annotated[
+        YesNo, typer.Option(help="Did you just ask for a verification code?")
+    ] = YesNo.unknown,
     received_at: Annotated[
         str | None, typer.Option(help="When it arrived, ISO 8601 (e.g. 2026-11-28T23:10).")
     ] = None,
@@ -159,7 +165,9 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
     )
     console.print(head)
     if verdict.sender:
-        console.print(Text.assemble((f"{_ui('sender', lang)}: ", "bold"), verdict.sender, f" ({verdict.sender_type})"))
+        console.print(
+            Text.assemble((f"{_ui('sender', lang)}: ", "bold"), verdict.sender, f" ({verdict.sender_type})")
+        )
     body = Text(verdict.text)
     for sig in verdict.signals:
         style = "bold red" if sig.weight > 0 else "bold green" if sig.weight < 0 else "underline"
@@ -167,7 +175,9 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
             body.stylize(style, span.start, span.end)
     console.print(Text(_ui("message", lang), style="bold"))
     console.print(Text("  ") + body)
-    reasons = [s for s in verdict.signals if s.group != "kind"] + [s for s in verdict.signals if s.group == "kind"]
+    reasons = [s for s in verdict.signals if s.group != "kind"] + [
+        s for s in verdict.signals if s.group == "kind"
+    ]
     if reasons:
         console.print(Text(_ui("reasons", lang), style="bold"))
     for sig in reasons:
@@ -185,7 +195,9 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
     if verdict.scenarios:
         console.print(Text(_ui("why", lang), style="bold"))
         for sc in verdict.scenarios[:4]:
-            console.print(Text.assemble(f"  • {sc.title.get(lang)} ", (f"— {sc.explanation.get(lang)}", "dim")))
+            console.print(
+                Text.assemble(f"  • {sc.title.get(lang)} ", (f"— {sc.explanation.get(lang)}", "dim"))
+            )
     console.print(Text(_ui("plan", lang), style="bold"))
     for i, step in enumerate(verdict.plan, 1):
         cond = f"[{_ui('if', lang)} {_ui(step.condition, lang)}] " if step.condition else ""

@@ -63,10 +63,7 @@ def _config() -> Mapping[str, Any]:
 def _scenario_texts() -> Mapping[str, tuple[I18nText, I18nText]]:
     text = resources.files("veritext").joinpath("data/scenarios.yaml").read_text(encoding="utf-8")
     raw: Mapping[str, Any] = yaml.safe_load(text)
-    return {
-        sid: (I18nText(**body["title"]), I18nText(**body["explanation"]))
-        for sid, body in raw.items()
-    }
+    return {sid: (I18nText(**body["title"]), I18nText(**body["explanation"])) for sid, body in raw.items()}
 
 
 def _sigmoid(x: float) -> float:
@@ -75,7 +72,9 @@ def _sigmoid(x: float) -> float:
 
 def _cues_present(ext: Extraction) -> dict[str, tuple[Span, ...]]:
     """Every cue name the kind table can use, with its evidence spans."""
-    cues: dict[str, tuple[Span, ...]] = {cat: tuple(ext.norm.span(s, e) for s, e in spans) for cat, spans in ext.hits.items()}
+    cues: dict[str, tuple[Span, ...]] = {
+        cat: tuple(ext.norm.span(s, e) for s, e in spans) for cat, spans in ext.hits.items()
+    }
     for ent in ext.entities:
         cues.setdefault("@" + ent.kind, ())
         cues["@" + ent.kind] += (ent.span,)
@@ -206,7 +205,12 @@ def rank_scenarios(
         if context.requested_code == "yes":
             add("registered_or_applied", 0.9, "context:requested_code=yes")
         elif context.requested_code == "no":
-            add("someone_using_your_number", 0.9, "context:requested_code=no", *(("UNREQUESTED_CODE",) if "UNREQUESTED_CODE" in fired else ()))
+            add(
+                "someone_using_your_number",
+                0.9,
+                "context:requested_code=no",
+                *(("UNREQUESTED_CODE",) if "UNREQUESTED_CODE" in fired else ()),
+            )
             add("data_leak_targeted", 0.3, "context:requested_code=no")
         else:
             add("registered_or_applied", 0.6)
@@ -229,11 +233,21 @@ def rank_scenarios(
         if fraud >= 0.35:
             add("data_leak_targeted", 0.25 + fraud * 0.2)
     elif kind == "third_party_contact":
-        add("emergency_contact", 0.8, *(("THIRD_PARTY_DISCLOSURE",) if "THIRD_PARTY_DISCLOSURE" in fired else ()))
+        add(
+            "emergency_contact",
+            0.8,
+            *(("THIRD_PARTY_DISCLOSURE",) if "THIRD_PARTY_DISCLOSURE" in fired else ()),
+        )
         add("mass_send_mistake", 0.3)
     texts = _scenario_texts()
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
     return tuple(
-        Scenario(id=sid, score=round(min(score, 1.0), 3), title=texts[sid][0], explanation=texts[sid][1], evidence=ev)
+        Scenario(
+            id=sid,
+            score=round(min(score, 1.0), 3),
+            title=texts[sid][0],
+            explanation=texts[sid][1],
+            evidence=ev,
+        )
         for sid, (score, ev) in ranked
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import ahocorasick
@@ -21,31 +22,25 @@ import idna
 import phonenumbers
 import regex
 import tldextract
+import yaml
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from veritext.facts import Institution, institutions
 from veritext.lexicon import default_lexicon
-from veritext.message import Entity, Span
+from veritext.message import Entity
 from veritext.normalize import Normalized
 from veritext.senders import SenderInfo, classify_sender
 
-# Hosts without a scheme or "www." are accepted only on these suffixes, so "ok.so" or "Dr.Smith"
-# in ordinary prose are not taken for links.
-_BARE_SUFFIXES = frozenset(
-    "com cn net org top xyz cc vip info io me ly co uk us in link club shop site online app gov edu "
-    "tk ml ga cf gq icu buzz live work fun ink pw biz mobi tv ws la so to gl gd im sh hk tw com.cn "
-    "net.cn org.cn gov.cn co.uk org.uk gov.uk cn.com ru su de fr jp kr asia red ren wang xin cloud "
-    "pro today win bid loan men date".split()
-)
-SUSPICIOUS_TLDS = frozenset(
-    "top xyz cc vip icu club buzz shop work live site online fun tk ml ga cf gq pw ink ren wang xin "
-    "win bid loan men date cn.com rest monster cyou sbs cfd".split()
-)
-SHORTENERS = frozenset(
-    "bit.ly t.cn dwz.cn url.cn tinyurl.com goo.gl is.gd ow.ly s.id cutt.ly rb.gy t.co suo.im "
-    "bit.do buff.ly shorturl.at tiny.cc v.gd qr.net mcaf.ee 0rz.tw reurl.cc lihi.cc ppt.cc "
-    "sina.lt 985.so dwz.mk u.nu surl.li yng.link tny.im shorturl.com t.ly".split()
-)
+
+@cache
+def _domain_lists() -> Mapping[str, frozenset[str]]:
+    raw = yaml.safe_load(resources.files("veritext").joinpath("data/domains.yaml").read_text(encoding="utf-8"))
+    return {key: frozenset(str(v).lower() for v in values) for key, values in raw.items()}
+
+
+_BARE_SUFFIXES = _domain_lists()["bare_suffixes"]
+SUSPICIOUS_TLDS = _domain_lists()["suspicious_tlds"]
+SHORTENERS = _domain_lists()["shorteners"]
 
 _URL_RE = regex.compile(
     r"""
@@ -105,7 +100,9 @@ _CODE_RE = regex.compile(
     r"|(?<!\d)(?P<b>\d{4,8})(?!\d)[^0-9]{0,14}(?:验证码|校验码|动态码|is your|is the|为您的|是您的|code|otp)",
     regex.IGNORECASE,
 )
-_SIGNATURE_RE = regex.compile(r"^\s{0,3}[【\[](?P<a>[^【】\[\]]{2,20})[】\]]|[【\[](?P<b>[^【】\[\]]{2,20})[】\]]\s{0,3}$")
+_SIGNATURE_RE = regex.compile(
+    r"^\s{0,3}[【\[](?P<a>[^【】\[\]]{2,20})[】\]]|[【\[](?P<b>[^【】\[\]]{2,20})[】\]]\s{0,3}$"
+)
 _ORG_RE = regex.compile(
     r"(?P<name>\p{Han}{2,12}?(?P<type>银行|消费金融|小额贷款|金融服务|人民法院|法院|公安局|派出所|仲裁委员会|律师事务所))"
 )
@@ -122,9 +119,27 @@ _ORG_TYPES = {
     "律师事务所": "law_firm",
 }
 # Domain labels that name no brand (a lookalike check on them would flag half the web).
-_GENERIC_LABELS = frozenset("www wap app pay bank mail online mobile service login secure card loan credit".split())
+_GENERIC_LABELS = frozenset(
+    [
+        "www",
+        "wap",
+        "app",
+        "pay",
+        "bank",
+        "mail",
+        "online",
+        "mobile",
+        "service",
+        "login",
+        "secure",
+        "card",
+        "loan",
+        "credit",
+    ]
+)
 _HAN_RE = regex.compile(r"\p{Han}")
 _LATIN_RE = regex.compile(r"[A-Za-z]")
+_CN_SHORT_RE = regex.compile(r"(?<![\d.,])(?P<n>95\d{3}|96\d{3}|12\d{3}|400[- ]?\d{3}[- ]?\d{4})(?![\d.,])")
 _DIGIT_WINDOW_RE = regex.compile(r"\+?\d[\d\s().-]{5,18}\d")
 
 # Categories exposed as entities (the rest stay internal lexicon hits used by signals and kinds).
@@ -354,7 +369,7 @@ def _inside(ranges: Sequence[tuple[int, int]], s: int, e: int) -> bool:
 
 def _phones(norm: Normalized, out: list[Entity], language: str, skip: Sequence[tuple[int, int]]) -> None:
     text = norm.text
-    if not _DIGIT_WINDOW_RE.search(text) and not regex.search(r"(?<!\d)(?:95|96|12)\d{3}(?!\d)", text):
+    if not _DIGIT_WINDOW_RE.search(text) and not _CN_SHORT_RE.search(text):
         return
     seen: set[tuple[int, int]] = set()
     regions = ("CN",) if language == "zh" else ("US", "GB")
@@ -390,11 +405,11 @@ def _phones(norm: Normalized, out: list[Entity], language: str, skip: Sequence[t
                 )
             )
     # Chinese service and government short numbers, which phonenumbers' matcher does not return.
-    for m in regex.finditer(r"(?<![\d.,])(?P<n>95\d{3}|96\d{3}|12\d{3}|400[- ]?\d{3}[- ]?\d{4})(?![\d.,])", text):
-        s, e = m.span("n")
+    for short in _CN_SHORT_RE.finditer(text):
+        s, e = short.span("n")
         if any(a <= s < b for a, b in seen) or _inside(skip, s, e):
             continue
-        digits = _digits(m.group("n"))
+        digits = _digits(short.group("n"))
         stype = "service" if digits[:2] in {"95", "96"} else "government" if digits[:2] == "12" else "toll_free"
         out.append(Entity("phone", digits, norm.span(s, e), {"type": stype, "region": "CN", "national": digits}))
 
@@ -406,7 +421,13 @@ def _decimal(num: str) -> Decimal | None:
         return None
 
 
-_MULT = {"万": Decimal(10000), "千": Decimal(1000), "百": Decimal(100), "k": Decimal(1000), "m": Decimal(1_000_000)}
+_MULT = {
+    "万": Decimal(10000),
+    "千": Decimal(1000),
+    "百": Decimal(100),
+    "k": Decimal(1000),
+    "m": Decimal(1_000_000),
+}
 _CUR = {
     "¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY",
     "usd": "USD", "us$": "USD", "$": "USD", "美元": "USD", "美金": "USD", "dollar": "USD", "dollars": "USD",
@@ -480,9 +501,7 @@ def _cards(norm: Normalized, out: list[Entity], skip: Sequence[tuple[int, int]])
         from stdnum import luhn  # local import: only messages with long digit runs pay for it
 
         kind = "card_number" if luhn.is_valid(digits) else "account_number"
-        out.append(
-            Entity(kind, f"****{digits[-4:]}", norm.span(m.start(), m.end()), {"masked": f"****{digits[-4:]}"})
-        )
+        out.append(Entity(kind, f"****{digits[-4:]}", norm.span(m.start(), m.end()), {"masked": f"****{digits[-4:]}"}))
 
 
 def _codes(norm: Normalized, out: list[Entity]) -> None:
@@ -526,6 +545,11 @@ def _organisations(norm: Normalized, out: list[Entity]) -> tuple[Institution, ..
         if any(a < e and s < b for a, b in taken):
             continue
         out.append(
-            Entity("organization", m.group("name"), norm.span(s, e), {"type": _ORG_TYPES[m.group("type")], "registry": False})
+            Entity(
+                "organization",
+                m.group("name"),
+                norm.span(s, e),
+                {"type": _ORG_TYPES[m.group("type")], "registry": False},
+            )
         )
     return tuple(dict.fromkeys(found))

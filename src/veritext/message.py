@@ -81,7 +81,12 @@ class Entity:
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "value": self.value, "span": self.span.to_dict(), "attrs": dict(self.attrs)}
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "span": self.span.to_dict(),
+            "attrs": dict(self.attrs),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +202,11 @@ class Context:
             raise ValueError(f"jurisdiction must be one of {JURISDICTIONS}, not {self.jurisdiction!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"has_loan": self.has_loan, "requested_code": self.requested_code, "jurisdiction": self.jurisdiction}
+        return {
+            "has_loan": self.has_loan,
+            "requested_code": self.requested_code,
+            "jurisdiction": self.jurisdiction,
+        }
 
 
 @dataclass(frozen=True, slots=True)

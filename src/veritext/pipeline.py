@@ -11,7 +11,8 @@ import regex
 from veritext.advise import advise, plan_contacts
 from veritext.decide import Estimator, decide
 from veritext.extract import Extraction, extract
-from veritext.message import Context, Message, Verdict
+from veritext.facts import Institution
+from veritext.message import Context, I18nText, Message, Verdict
 from veritext.normalize import normalize
 from veritext.signals import evaluate
 from veritext.signals.checks import RuleContext
@@ -32,7 +33,8 @@ def _clean_input(text: object) -> str:
     if len(text) > MAX_CHARS:
         raise InputError(f"message is {len(text):,} characters; the limit is {MAX_CHARS:,}")
     # Lone surrogates cannot be encoded for output; U+FFFD keeps every offset where it was.
-    return _SURROGATE_RE.sub("\ufffd", text)
+    cleaned: str = _SURROGATE_RE.sub("\ufffd", text)
+    return cleaned
 
 
 def infer_jurisdiction(ext: Extraction, context: Context) -> str:
@@ -101,11 +103,8 @@ def triage_one(
     )
 
 
-def _institution_name(inst: object) -> object:
-    from veritext.message import I18nText
-
-    name_local = getattr(inst, "name_local", "") or getattr(inst, "name", "")
-    return I18nText(zh=name_local, en=getattr(inst, "name", "") or name_local)
+def _institution_name(inst: Institution) -> I18nText:
+    return I18nText(zh=inst.name_local or inst.name, en=inst.name or inst.name_local)
 
 
 @lru_cache(maxsize=4096)

@@ -21,7 +21,9 @@ class Sample:
 
 
 def _load() -> tuple[Sample, ...]:
-    raw = yaml.safe_load(resources.files("veritext").joinpath("data/samples.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(
+        resources.files("veritext").joinpath("data/samples.yaml").read_text(encoding="utf-8")
+    )
     return tuple(
         Sample(
             title=I18nText(**item["title"]),

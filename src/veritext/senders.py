@@ -52,7 +52,13 @@ class SenderInfo:
     @property
     def is_service(self) -> bool:
         """An organisation's messaging number: enterprise port, service number or short code."""
-        return self.type in {"cn_enterprise_106", "cn_service_95", "cn_service_96", "cn_government_12", "short_code"}
+        return self.type in {
+            "cn_enterprise_106",
+            "cn_service_95",
+            "cn_service_96",
+            "cn_government_12",
+            "short_code",
+        }
 
 
 def classify_sender(sender: str | None) -> SenderInfo:
@@ -68,7 +74,11 @@ def classify_sender(sender: str | None) -> SenderInfo:
         if _ALNUM_ID_RE.match(s):
             return SenderInfo(raw=sender, digits=digits, type="alphanumeric")
         return SenderInfo(raw=sender, digits=digits, type="other")
-    local = digits[2:] if compact.startswith(("+86", "0086")) or (digits.startswith("86") and len(digits) == 13) else digits
+    local = (
+        digits[2:]
+        if compact.startswith(("+86", "0086")) or (digits.startswith("86") and len(digits) == 13)
+        else digits
+    )
     if compact.startswith("0086"):
         local = digits[4:]
     if local.startswith("106") and len(local) >= 8:
@@ -107,7 +117,10 @@ def _international(sender: str, compact: str, digits: str) -> SenderInfo:
             ntype = phonenumbers.number_type(num)
             if ntype == phonenumbers.PhoneNumberType.TOLL_FREE:
                 kind = "toll_free"
-            elif ntype in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            elif ntype in (
+                phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+            ):
                 kind = "mobile"
             else:
                 kind = "landline"

@@ -102,7 +102,11 @@ def evaluate(
     fired: list[Signal] = []
     names: set[str] = set()
     for rule in rules if rules is not None else default_rules():
-        ctx = RuleContext(rc.context, rc.jurisdiction, rc.received_at, frozenset(names)) if rule.check == "composite" else rc
+        ctx = (
+            RuleContext(rc.context, rc.jurisdiction, rc.received_at, frozenset(names))
+            if rule.check == "composite"
+            else rc
+        )
         sig = rule.evaluate(ext, ctx)
         if sig is not None:
             fired.append(sig)

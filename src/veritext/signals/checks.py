@@ -38,7 +38,16 @@ class RuleContext:
 Check = Callable[[Extraction, RuleContext, Mapping[str, Any]], Result]
 CHECKS: dict[str, Check] = {}
 
-_FINANCE_CATEGORIES = ("overdue", "debt", "due", "bill", "loan_ad", "account_notice", "credit_report", "request_pay")
+_FINANCE_CATEGORIES = (
+    "overdue",
+    "debt",
+    "due",
+    "bill",
+    "loan_ad",
+    "account_notice",
+    "credit_report",
+    "request_pay",
+)
 _FINANCE_ORG_TYPES = {"bank", "consumer_finance", "lender", "platform"}
 _REQUEST_CATEGORIES = ("request_click", "request_pay", "request_call", "ask_code", "ask_id_card", "ask_password",
                        "safe_account", "transfer_personal", "screen_sharing")  # fmt: skip
@@ -82,7 +91,9 @@ def _is_gov(domain: str) -> bool:
 
 
 def _official_for(inst: Institution, host: str, registrable: str) -> bool:
-    return any(host == d or host.endswith("." + d) or registrable == d for d in (*inst.domains, *inst.shorteners))
+    return any(
+        host == d or host.endswith("." + d) or registrable == d for d in (*inst.domains, *inst.shorteners)
+    )
 
 
 @check("terms")
@@ -348,7 +359,10 @@ def informational(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Res
     """Tells you something and asks nothing: no link, no number to call, no demand."""
     if _urls(ext) or ext.of_kind("phone") or ext.of_kind("email"):
         return None
-    if any(ext.has(c) for c in (*_REQUEST_CATEGORIES, "request_reply", "threat", "urgency", "loan_ad", "marketing", "prize")):
+    if any(
+        ext.has(c)
+        for c in (*_REQUEST_CATEGORIES, "request_reply", "threat", "urgency", "loan_ad", "marketing", "prize")
+    ):
         return None
     if not finance_story(ext) and not ext.has("verification_code"):
         return None
@@ -372,7 +386,11 @@ def link_with(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     urls = _urls(ext)
     if not urls or not any(ext.has(c) for c in p["categories"]):
         return None
-    if any(_official_for(i, str(u.attrs["host"]), str(u.attrs["registrable_domain"])) for u in urls for i in ext.institutions):
+    if any(
+        _official_for(i, str(u.attrs["host"]), str(u.attrs["registrable_domain"]))
+        for u in urls
+        for i in ext.institutions
+    ):
         return None
     return tuple(u.span for u in urls) + _spans(ext, p["categories"])
 
