@@ -209,6 +209,11 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
             console.print(f"  - {c.name.get(lang)}: {c.value}")
 
 
+# Command groups that live in their own modules register themselves here (one line each).
+# --- command registrations ---
+# --- end command registrations ---
+
+
 def main() -> None:
     """Entry point of the ``veritext`` command."""
     app()
