@@ -1,8 +1,10 @@
-"""Load the shared SMS datasets for the benchmarks (no veritext import here, so import time stays honest)."""
+"""Shared by the benchmark scripts: load the SMS datasets, fingerprint the code under test (no veritext import here)."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,3 +58,29 @@ def load_datasets(data_dir: Path, limit: int | None = None) -> list[Dataset]:
     if not out:
         raise SystemExit(f"no datasets found under {data_dir}")
     return out
+
+
+def source_state(repo: Path = BENCH_DIR.parent) -> dict[str, str | None]:
+    """Which code was measured: git HEAD, whether the tree is dirty, and a hash of everything under src/.
+
+    Others edit src/ while benchmarks run, so the commit alone does not pin down the code.
+    """
+    h = hashlib.sha256()
+    for path in sorted((repo / "src").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(repo)).encode())
+            h.update(path.read_bytes())
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip()
+
+    status = git("status", "--porcelain", "--", "src")
+    return {
+        "git_head": git("rev-parse", "--short", "HEAD"),
+        "src_dirty": None if status is None else str(bool(status)).lower(),
+        "src_sha256": h.hexdigest()[:12],
+    }

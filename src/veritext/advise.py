@@ -22,8 +22,11 @@ from veritext.message import ANSWERS, JURISDICTIONS, KINDS, RISKS, Contact, Cont
 __all__ = ["PlanDataError", "StepTemplate", "advise", "parse_plans", "plan_contacts", "step_templates"]
 
 PLACEHOLDER = "{institution}"
+# Filled from the person's ledger by the verify stage; only steps with a `ledger:` clause may use them.
+LEDGER_PLACEHOLDERS = frozenset({"{your_channel}", "{mismatch}", "{overdue_cost}"})
+LEDGER_FACTS = ("match", "mismatch", "no_such_loan", "unknown_lender", "overdue_cost", "overdue_no_rate")
 
-_LIST_KEYS = ("kinds", "not_kinds", "risks", "jurisdictions", "any_signals", "scenarios")
+_LIST_KEYS = ("kinds", "not_kinds", "risks", "jurisdictions", "any_signals", "scenarios", "ledger")
 _ANSWER_KEYS = ("has_loan", "requested_code")
 _CLAUSE_KEYS = frozenset((*_LIST_KEYS, *_ANSWER_KEYS))
 _ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {
@@ -33,6 +36,7 @@ _ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {
     "jurisdictions": JURISDICTIONS,
     "has_loan": ANSWERS,
     "requested_code": ANSWERS,
+    "ledger": LEDGER_FACTS,
 }
 # Signal and scenario ids are owned by other stages; a malformed id (typo in case) still fails loudly.
 _ID_FORMAT: Mapping[str, re.Pattern[str]] = {
@@ -54,6 +58,7 @@ class Clause:
     scenarios: frozenset[str] | None = None
     has_loan: frozenset[str] | None = None
     requested_code: frozenset[str] | None = None
+    ledger: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,7 @@ class _Input:
     scenarios: frozenset[str]
     has_loan: str
     requested_code: str
+    ledger: frozenset[str] = frozenset()
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -121,7 +127,7 @@ def _i18n(value: Any, where: str) -> I18nText:
     if not (isinstance(zh, str) and zh.strip() and isinstance(en, str) and en.strip()):
         raise PlanDataError(f"{where}: both zh and en must be non-empty strings")
     for lang, text in (("zh", zh), ("en", en)):
-        unknown = set(_PLACEHOLDERS.findall(text)) - {PLACEHOLDER}
+        unknown = set(_PLACEHOLDERS.findall(text)) - {PLACEHOLDER} - LEDGER_PLACEHOLDERS
         if unknown:
             raise PlanDataError(f"{where}.{lang}: unknown placeholder(s) {sorted(unknown)}")
     return I18nText(zh=zh.strip(), en=en.strip())
@@ -196,11 +202,17 @@ def _template(raw: Any, n: int, verified: Mapping[str, Contact]) -> StepTemplate
     if not isinstance(order, int) or isinstance(order, bool):
         raise PlanDataError(f"{where}: order must be an integer")
     clause, any_of = _clause(raw.get("when", {}), f"{where}.when", top=True)
+    text = _i18n(raw.get("text"), f"{where}.text")
+    reason = _i18n(raw.get("reason"), f"{where}.reason")
+    used = set(_PLACEHOLDERS.findall(text.zh + text.en + reason.zh + reason.en)) & LEDGER_PLACEHOLDERS
+    if used and clause.ledger is None:
+        # Only the verify stage fills these, and only when the ledger has something to say.
+        raise PlanDataError(f"{where}: {sorted(used)} need a `ledger:` clause in `when`")
     return StepTemplate(
         id=raw["id"],
         order=order,
-        text=_i18n(raw.get("text"), f"{where}.text"),
-        reason=_i18n(raw.get("reason"), f"{where}.reason"),
+        text=text,
+        reason=reason,
         when=When(clause=clause, any_of=any_of),
         contacts=_contacts(raw.get("contacts"), f"{where}.contacts", verified),
     )
@@ -268,6 +280,8 @@ def _match_clause(c: Clause, x: _Input) -> tuple[str, ...] | None:
         return None
     if c.scenarios is not None and not c.scenarios & x.scenarios:
         return None
+    if c.ledger is not None and not c.ledger & x.ledger:
+        return None
     conditions: list[str] = []
     for name, wanted, actual in (
         ("has_loan", c.has_loan, x.has_loan),
@@ -298,8 +312,11 @@ def _match(w: When, x: _Input) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys((*base, *best)))
 
 
-def _fill(text: I18nText, name: I18nText) -> I18nText:
-    return I18nText(zh=text.zh.replace(PLACEHOLDER, name.zh), en=text.en.replace(PLACEHOLDER, name.en))
+def _fill(text: I18nText, name: I18nText, fills: Mapping[str, I18nText] | None = None) -> I18nText:
+    zh, en = text.zh.replace(PLACEHOLDER, name.zh), text.en.replace(PLACEHOLDER, name.en)
+    for key, value in (fills or {}).items():
+        zh, en = zh.replace("{" + key + "}", value.zh), en.replace("{" + key + "}", value.en)
+    return I18nText(zh=zh, en=en)
 
 
 def advise(
@@ -311,6 +328,8 @@ def advise(
     context: Context,
     jurisdiction: str,
     institution_name: I18nText | None,
+    ledger: frozenset[str] = frozenset(),
+    fills: Mapping[str, I18nText] | None = None,
 ) -> tuple[Step, ...]:
     """The ordered plan for one message.
 
@@ -322,6 +341,11 @@ def advise(
     ``identity_theft`` stays on the ``has_loan=no`` branch). ``{institution}`` is replaced by
     ``institution_name``, or by a neutral phrase when it is ``None``. Raises ``ValueError`` for an
     unknown kind, risk or jurisdiction.
+
+    ``ledger`` holds what the verify stage found in the person's ledger (``match``, ``mismatch``,
+    ``no_such_loan``, ``unknown_lender``, ``overdue_cost``, ``overdue_no_rate``): steps with a
+    ``ledger:`` clause need one of them. ``fills`` gives those steps' ``{your_channel}``,
+    ``{mismatch}`` and ``{overdue_cost}`` texts (keys without braces).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -342,6 +366,7 @@ def advise(
         scenarios=frozenset(scenario_ids),
         has_loan=context.has_loan,
         requested_code=context.requested_code,
+        ledger=frozenset(ledger),
     )
     chosen: list[tuple[int, int, StepTemplate, tuple[str, ...]]] = []
     seen: set[str] = set()
@@ -355,8 +380,8 @@ def advise(
     return tuple(
         Step(
             id=t.id,
-            text=_fill(t.text, name),
-            reason=_fill(t.reason, name),
+            text=_fill(t.text, name, fills),
+            reason=_fill(t.reason, name, fills),
             contacts=t.contacts_for(jurisdiction),
             condition=",".join(conditions) or None,
         )

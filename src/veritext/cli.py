@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from veritext import Context, InputError, Verdict, triage
+from veritext import Context, InputError, Verdict, cli_loans, cli_model, triage
 from veritext.decide import kind_name
 from veritext.samples import SAMPLES
 
@@ -114,6 +114,10 @@ def check(
     received_at: Annotated[
         str | None, typer.Option(help="When it arrived, ISO 8601 (e.g. 2026-11-28T23:10).")
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Your loans and rules database (default: $VERITEXT_DB, else your data folder)."),
+    ] = None,
 ) -> None:
     """Check one message. Exit code 0 = low risk, 10 = medium, 20 = high, 1 = bad input, 2 = usage error."""
     message = _read_text(text)
@@ -123,10 +127,13 @@ def check(
             when = datetime.fromisoformat(received_at)
         except ValueError:
             raise _fail(f"--received-at {received_at!r} is not an ISO 8601 date-time") from None
+    loans, rules = cli_loans.personal_context(db)
     ctx = Context(
         has_loan=has_loan.value,
         requested_code=requested_code.value,
         jurisdiction=jurisdiction.value if jurisdiction else None,
+        loans=loans,
+        rules=rules,
     )
     try:
         verdict = triage(message, sender=sender, received_at=when, context=ctx)
@@ -211,6 +218,13 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
 
 # Command groups that live in their own modules register themselves here (one line each).
 # --- command registrations ---
+cli_model.register(app)
+cli_loans.register(app)
+from veritext import cli_report  # noqa: E402  (report, conduct, evidence)
+cli_report.register(app)
+from veritext import cli_scan  # noqa: E402  (scan, campaigns, export, scan-report)
+
+cli_scan.register(app)
 # --- end command registrations ---
 
 

@@ -31,6 +31,8 @@ class Estimate:
     kind_probabilities: Mapping[str, float]
     fraud_probability: float
     kind_evidence: tuple[Span, ...] = ()
+    spam_probability: float | None = None  # None: derive it from fraud and the marketing kinds
+    extra_signals: tuple[Signal, ...] = ()  # reasons the estimator itself contributes (e.g. the model's)
 
 
 class Estimator(Protocol):
@@ -50,6 +52,7 @@ class Decision:
     risk: str
     scenarios: tuple[Scenario, ...]
     kind_signal: Signal | None
+    extra_signals: tuple[Signal, ...] = ()
 
 
 @cache
@@ -70,16 +73,24 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
 
-def _cues_present(ext: Extraction) -> dict[str, tuple[Span, ...]]:
-    """Every cue name the kind table can use, with its evidence spans."""
-    cues: dict[str, tuple[Span, ...]] = {
-        cat: tuple(ext.norm.span(s, e) for s, e in spans) for cat, spans in ext.hits.items()
+# Evidence spans kept per cue: a person reads a handful; a million-character paste must not make
+# the kind table quadratic.
+_MAX_CUE_SPANS = 8
+
+
+def _cues_present(ext: Extraction) -> dict[str, list[Span]]:
+    """Every cue name the kind table can use, with (the first few of) its evidence spans."""
+    cues: dict[str, list[Span]] = {
+        cat: [ext.norm.span(s, e) for s, e in spans[:_MAX_CUE_SPANS]] for cat, spans in ext.hits.items()
     }
     for ent in ext.entities:
-        cues.setdefault("@" + ent.kind, ())
-        cues["@" + ent.kind] += (ent.span,)
+        names = ["@" + ent.kind]
         if ent.kind == "date" and ent.attrs.get("due"):
-            cues["@due_date"] = (*cues.get("@due_date", ()), ent.span)
+            names.append("@due_date")
+        for name in names:
+            found = cues.setdefault(name, [])
+            if len(found) < _MAX_CUE_SPANS:
+                found.append(ent.span)
     return cues
 
 
@@ -99,13 +110,13 @@ class RuleEstimator:
                 continue
             weights: Mapping[str, float] = spec.get("cues", {})
             score = float(spec.get("bias", 0.0))
-            spans: tuple[Span, ...] = ()
+            spans: list[Span] = []
             for cue, weight in weights.items():
                 if cue in cues:
                     score += float(weight)
-                    spans += cues[cue]
+                    spans.extend(cues[cue])
             scores[kind] = score
-            evidence[kind] = spans
+            evidence[kind] = tuple(spans)
         top = max(scores.values())
         exps = {k: math.exp(v - top) for k, v in scores.items()}
         total = sum(exps.values())
@@ -123,7 +134,23 @@ class RuleEstimator:
         )
 
 
-_DEFAULT_ESTIMATOR = RuleEstimator()
+def rule_trusted_kinds() -> frozenset[str]:
+    """Kinds on which a confident rule call is not overruled by the statistical model."""
+    return frozenset(_config().get("rule_trusted_kinds", ()))
+
+
+def marketing_share(kind_probabilities: Mapping[str, float]) -> float:
+    """How much of the kind distribution says "advertising"."""
+    return sum(kind_probabilities.get(k, 0.0) for k in _MARKETING_KINDS)
+
+
+@cache
+def default_estimator() -> Estimator:
+    """Rules fused with the shipped model."""
+    from veritext.model import default_model
+    from veritext.model.fused import FusedEstimator
+
+    return FusedEstimator(default_model())
 
 
 def decide(
@@ -134,14 +161,16 @@ def decide(
     estimator: Estimator | None = None,
 ) -> Decision:
     """Weigh the evidence: kind, calibrated-as-far-as-rules-go probabilities, risk band and scenarios."""
-    est = (estimator or _DEFAULT_ESTIMATOR).estimate(ext, signals)
+    est = (estimator or default_estimator()).estimate(ext, signals)
     probs = dict(est.kind_probabilities)
     kind = est.kind
     fraud = round(est.fraud_probability, 4)
     thresholds = _config()["risk_thresholds"]
     risk = "high" if fraud >= thresholds["high"] else "medium" if fraud >= thresholds["medium"] else "low"
-    marketing = sum(probs.get(k, 0.0) for k in _MARKETING_KINDS)
-    spam = round(1.0 - (1.0 - fraud) * (1.0 - marketing), 4)
+    if est.spam_probability is not None:
+        spam = round(est.spam_probability, 4)
+    else:
+        spam = round(1.0 - (1.0 - fraud) * (1.0 - marketing_share(probs)), 4)
     kind_signal = None
     if kind != "other" and est.kind_evidence:
         kind_signal = _kind_signal(kind, est.kind_evidence)
@@ -154,6 +183,7 @@ def decide(
         risk=risk,
         scenarios=scenarios,
         kind_signal=kind_signal,
+        extra_signals=est.extra_signals,
     )
 
 

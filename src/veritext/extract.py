@@ -540,6 +540,9 @@ def _organisations(norm: Normalized, out: list[Entity]) -> tuple[Institution, ..
                     {"type": inst.kind, "institution_id": inst.id, "registry": True},
                 )
             )
+    # The generic organisation pattern is costly on long Han runs; run it only when a suffix occurs.
+    if not any(suffix in text for suffix in _ORG_TYPES):
+        return tuple(dict.fromkeys(found))
     for m in _ORG_RE.finditer(text):
         s, e = m.span("name")
         if any(a < e and s < b for a, b in taken):

@@ -25,7 +25,7 @@ class Lexicon:
     """A compiled set of categories: literal terms plus regex patterns."""
 
     automaton: Any
-    patterns: tuple[tuple[str, regex.Pattern[str]], ...]
+    patterns: tuple[tuple[str, regex.Pattern[str], tuple[str, ...]], ...]
     categories: frozenset[str]
 
     def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
@@ -38,7 +38,11 @@ class Lexicon:
                     continue
                 for cat in cats:
                     hits.setdefault(cat, []).append((start, end + 1))
-        for cat, pattern in self.patterns:
+        for cat, pattern, needs in self.patterns:
+            # A pattern whose category lists `needs` runs only when one of those words is present:
+            # a substring test costs far less than a regex scan with look-behinds.
+            if needs and not any(n in lower for n in needs):
+                continue
             try:
                 found = [(m.start(), m.end()) for m in pattern.finditer(lower, timeout=_PATTERN_TIMEOUT_S)]
             except TimeoutError:
@@ -61,16 +65,20 @@ def _on_word_boundary(text: str, start: int, end: int, term: str) -> bool:
 
 
 def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
-    """Compile a lexicon from a mapping ``category -> {terms: [...], patterns: [...]}``."""
+    """Compile a lexicon from a mapping ``category -> {terms: [...], patterns: [...], needs: [...]}``.
+
+    ``needs`` (optional) lists words at least one of which every match of the patterns contains.
+    """
     by_term: dict[str, set[str]] = {}
-    patterns: list[tuple[str, regex.Pattern[str]]] = []
+    patterns: list[tuple[str, regex.Pattern[str], tuple[str, ...]]] = []
     for cat, body in spec.items():
         for term in body.get("terms", []) or []:
             key = str(term).lower()
             if key:
                 by_term.setdefault(key, set()).add(cat)
+        needs = tuple(str(n).lower() for n in body.get("needs", []) or [])
         for pat in body.get("patterns", []) or []:
-            patterns.append((cat, regex.compile(str(pat), regex.IGNORECASE)))
+            patterns.append((cat, regex.compile(str(pat), regex.IGNORECASE), needs))
     automaton = ahocorasick.Automaton()
     for term, cats in by_term.items():
         ascii_edges = _is_word_char(term[0]) or _is_word_char(term[-1])

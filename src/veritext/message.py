@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+if TYPE_CHECKING:  # only for annotations: ledger and userrules import this module
+    from veritext.ledger import Loan
+    from veritext.userrules import UserRules
 
 SCHEMA_VERSION = "1.0"
 
@@ -187,11 +191,17 @@ class Context:
     ``has_loan``: do you have a loan with the lender the message names?
     ``requested_code``: did you just ask for a verification code?
     ``jurisdiction``: overrides the jurisdiction inferred from the message.
+    ``loans``: the person's loan ledger (:class:`veritext.ledger.Loan`); the verify stage compares a
+    message's claims with it and, when ``has_loan`` is ``unknown``, answers it. Empty = no ledger.
+    ``rules``: the person's own allow/deny lists and rules (:class:`veritext.userrules.UserRules`).
+    Both are tuples / frozen values, so a Context stays hashable (``triage_many`` caches on it).
     """
 
     has_loan: Answer = "unknown"
     requested_code: Answer = "unknown"
     jurisdiction: Jurisdiction | None = None
+    loans: tuple[Loan, ...] = ()
+    rules: UserRules | None = None
 
     def __post_init__(self) -> None:
         if self.has_loan not in ANSWERS:
@@ -200,12 +210,18 @@ class Context:
             raise ValueError(f"requested_code must be one of {ANSWERS}, not {self.requested_code!r}")
         if self.jurisdiction is not None and self.jurisdiction not in JURISDICTIONS:
             raise ValueError(f"jurisdiction must be one of {JURISDICTIONS}, not {self.jurisdiction!r}")
+        if not isinstance(self.loans, tuple):
+            # A list would make the Context unhashable; accept any iterable of loans.
+            object.__setattr__(self, "loans", tuple(self.loans))
 
     def to_dict(self) -> dict[str, Any]:
+        # The ledger and rules are personal: a verdict (which people share) says only how many there are.
         return {
             "has_loan": self.has_loan,
             "requested_code": self.requested_code,
             "jurisdiction": self.jurisdiction,
+            "loans": len(self.loans),
+            "user_rules": self.rules.count() if self.rules is not None else 0,
         }
 
 

@@ -1,4 +1,4 @@
-"""The pipeline: normalize → extract → signals → decide → advise, one way, one message at a time."""
+"""The pipeline: normalize → extract → signals → verify → decide → advise, one way, one message at a time."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from veritext.message import Context, I18nText, Message, Verdict
 from veritext.normalize import normalize
 from veritext.signals import evaluate
 from veritext.signals.checks import RuleContext
+from veritext.userrules import evaluate as user_signals
+from veritext.verify import verify
 
 # Longer inputs are refused with a clear error rather than analysed for minutes: no SMS (or chain of
 # concatenated SMS) comes near this, so it is a pasted file or an attack.
@@ -69,6 +71,11 @@ def triage_one(
     ext = extract(norm, sender=sender)
     jurisdiction = infer_jurisdiction(ext, ctx)
     signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=received_at))
+    # verify: the person's own rules, then their ledger; it hands on the signals and the context
+    # (has_loan answered from the ledger) that decide and advise see.
+    signals = (*signals, *user_signals(ext, ctx.rules))
+    checked = verify(ext, signals, context=ctx, today=(received_at or datetime.now()).date())
+    signals, ctx = checked.signals, checked.context
     decision = decide(ext, signals, context=ctx, estimator=estimator)
     institution = ext.institutions[0] if ext.institutions else None
     plan = advise(
@@ -78,9 +85,13 @@ def triage_one(
         scenario_ids=tuple(s.id for s in decision.scenarios),
         context=ctx,
         jurisdiction=jurisdiction,
-        institution_name=_institution_name(institution) if institution else None,
+        institution_name=checked.institution_name or (_institution_name(institution) if institution else None),
+        ledger=checked.facts,
+        fills=checked.fills,
     )
-    all_signals = signals if decision.kind_signal is None else (decision.kind_signal, *signals)
+    all_signals = (*signals, *decision.extra_signals)
+    if decision.kind_signal is not None:
+        all_signals = (decision.kind_signal, *all_signals)
     ordered = tuple(sorted(all_signals, key=lambda s: (s.group == "kind", -abs(s.weight))))
     return Verdict(
         kind=decision.kind,  # type: ignore[arg-type]
@@ -112,12 +123,25 @@ def _cached(text: str, sender: str | None, received_at: datetime | None, context
     return triage_one(text, sender=sender, received_at=received_at, context=context)
 
 
+# Only SMS-sized texts go through the cache: 4096 cached megabyte pastes would hold gigabytes.
+_CACHE_MAX_CHARS = 2_000
+
+
 def triage_batch(messages: Iterable[Message | str]) -> Iterator[Verdict]:
     """Triage many messages. Bulk traffic repeats templates, so identical inputs are analysed once."""
     for m in messages:
         if isinstance(m, str):
-            yield _cached(m, None, None, None)
+            text, sender, when, ctx = m, None, None, None
         elif isinstance(m, Message):
-            yield _cached(m.text, m.sender, m.received_at, m.context)
+            text, sender, when, ctx = m.text, m.sender, m.received_at, m.context
         else:
             raise InputError(f"triage_many takes str or Message items, not {type(m).__name__}")
+        # Checked here, before the cache hashes them: a list would raise TypeError, not InputError.
+        if not isinstance(text, str) or len(text) > _CACHE_MAX_CHARS:
+            yield triage_one(text, sender=sender, received_at=when, context=ctx)
+            continue
+        if sender is not None and not isinstance(sender, str):
+            raise InputError(f"sender must be a str, not {type(sender).__name__}")
+        if ctx is not None and not isinstance(ctx, Context):
+            raise InputError(f"context must be a veritext.Context, not {type(ctx).__name__}")
+        yield _cached(text, sender, when, ctx)

@@ -47,12 +47,22 @@ class Rule:
         )
 
 
+# A reason shows a person its first few pieces of evidence; thousands of spans help nobody.
+MAX_SPANS_PER_SIGNAL = 20
+
+
 def _dedupe(spans: tuple[Span, ...]) -> tuple[Span, ...]:
-    seen: dict[tuple[int, int], Span] = {}
+    """Sorted, non-empty spans with those nested inside an earlier one dropped (one linear sweep)."""
+    kept: list[Span] = []
+    reach = -1
     for s in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if s.end > s.start and not any(a <= s.start and s.end <= b for a, b in seen):
-            seen[(s.start, s.end)] = s
-    return tuple(seen.values())
+        if s.end <= s.start or s.end <= reach:
+            continue  # empty, or inside a span already kept
+        kept.append(s)
+        reach = s.end
+        if len(kept) >= MAX_SPANS_PER_SIGNAL:
+            break
+    return tuple(kept)
 
 
 def load_rules(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:

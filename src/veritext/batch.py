@@ -1,0 +1,268 @@
+"""The engine-agnostic batch function: a batch of messages in, a batch of verdict columns out.
+
+``verdict_columns`` takes a pyarrow ``Table`` / ``RecordBatch`` or a pandas ``DataFrame`` and returns
+the same kind of object with exactly :data:`VERDICT_SCHEMA` — the rows ``veritext scan`` writes. The
+CLI scanner's workers call it, and so can any engine (Spark ``mapInArrow`` / ``mapInPandas``, Dask
+``map_partitions``): rules and model load once per process, on first use or via :func:`warm_up`.
+
+Bulk traffic repeats templates, so exact repeats within a batch are triaged once.
+"""
+# pyarrow, pandas, stix2 and weasyprint ship no type information:
+# mypy: disable-error-code="import-untyped"
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+import veritext
+from veritext.campaigns import mask_template
+from veritext.inbox.fields import parse_time
+from veritext.inbox.records import stable_id
+from veritext.message import KINDS, SCHEMA_VERSION, Context, Verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+SIGNAL_TYPE = pa.struct(
+    [("id", pa.string()), ("weight", pa.float64()), ("group", pa.string()), ("spans", pa.list_(_SPAN))]
+)
+ENTITY_TYPE = pa.struct([("kind", pa.string()), ("value", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+KIND_PROBS_TYPE = pa.struct([(k, pa.float64()) for k in KINDS])
+TIME_TYPE = pa.timestamp("us", tz="UTC")
+
+VERDICT_SCHEMA = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("source", pa.string()),
+        ("position", pa.int64()),
+        ("sender", pa.string()),
+        ("received_at", TIME_TYPE),
+        ("text", pa.string()),
+        ("kind", pa.string()),
+        ("risk", pa.string()),
+        ("fraud_probability", pa.float64()),
+        ("spam_probability", pa.float64()),
+        ("kind_probabilities", KIND_PROBS_TYPE),
+        ("language", pa.string()),
+        ("jurisdiction", pa.string()),
+        ("sender_type", pa.string()),
+        ("signals", pa.list_(SIGNAL_TYPE)),
+        ("entities", pa.list_(ENTITY_TYPE)),
+        ("urls", pa.list_(pa.string())),
+        ("domains", pa.list_(pa.string())),
+        ("phones", pa.list_(pa.string())),
+        ("accounts", pa.list_(pa.string())),
+        ("scenarios", pa.list_(pa.string())),
+        ("plan", pa.list_(pa.string())),
+        ("template", pa.string()),
+        ("error", pa.string()),
+        ("schema_version", pa.string()),
+    ],
+    metadata={"veritext.schema_version": SCHEMA_VERSION},
+)
+"""One row per message. ``received_at`` is UTC (naive input times are stored as given);
+``accounts`` holds full card / account numbers as written in the text (for indicators);
+``template`` is the text with URLs, numbers and other variable parts masked (the campaign key);
+``error`` is set, and the verdict fields are null, when the message could not be triaged."""
+
+NESTED_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in VERDICT_SCHEMA if pa.types.is_list(f.type) or pa.types.is_struct(f.type)
+)
+_VERDICT_FIELDS = tuple(VERDICT_SCHEMA.names[6:])  # everything a verdict decides (kind … schema_version)
+_ACCOUNT_KINDS = ("card_number", "account_number")
+
+
+def warm_up() -> None:
+    """Load rules, lexicons and model in this process now (call once per worker before timing or forking)."""
+    veritext.triage(
+        "【测试】您的借款已逾期3天，请点击 http://example.top 还款", sender="10690000"
+    )  # written for warm-up
+
+
+def _hour_key(when: datetime | None) -> datetime | None:
+    # Verdicts depend on the time only through its date and hour (night-contact, due-today checks);
+    # tests/test_scan.py pins that contract, so repeats within the same hour share one triage.
+    return None if when is None else when.replace(minute=0, second=0, microsecond=0)
+
+
+def verdict_fields(verdict: Verdict) -> dict[str, Any]:
+    """The verdict part of an output row (columns ``kind`` … ``schema_version``) for one verdict."""
+    ents = verdict.entities
+    urls = [e for e in ents if e.kind == "url"]
+    text = verdict.text
+    return {
+        "kind": verdict.kind,
+        "risk": verdict.risk,
+        "fraud_probability": float(verdict.fraud_probability),
+        "spam_probability": float(verdict.spam_probability),
+        "kind_probabilities": {k: float(verdict.kind_probabilities.get(k, 0.0)) for k in KINDS},
+        "language": verdict.language,
+        "jurisdiction": verdict.jurisdiction,
+        "sender_type": verdict.sender_type,
+        "signals": [
+            {
+                "id": s.id,
+                "weight": float(s.weight),
+                "group": s.group,
+                "spans": [{"start": sp.start, "end": sp.end} for sp in s.spans],
+            }
+            for s in verdict.signals
+        ],
+        "entities": [{"kind": e.kind, "value": e.value, "start": e.span.start, "end": e.span.end} for e in ents],
+        "urls": [e.value for e in urls],
+        "domains": sorted({str(e.attrs.get("registrable_domain") or "").lower() for e in urls} - {""}),
+        "phones": sorted({e.value for e in ents if e.kind == "phone"}),
+        "accounts": sorted(
+            {
+                "".join(c for c in text[e.span.start : e.span.end] if c.isdigit())
+                for e in ents
+                if e.kind in _ACCOUNT_KINDS
+            }
+            - {""}
+        ),
+        "scenarios": [s.id for s in verdict.scenarios],
+        "plan": [s.id for s in verdict.plan],
+        "template": mask_template(text, [(e.kind, e.span.start, e.span.end) for e in ents]),
+        "error": None,
+        "schema_version": verdict.schema_version,
+    }
+
+
+def _failed(exc: Exception) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(_VERDICT_FIELDS)
+    row["error"] = f"{type(exc).__name__}: {exc}"[:500]
+    row["schema_version"] = SCHEMA_VERSION
+    return row
+
+
+def _as_time(value: Any) -> datetime | None:
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
+def localise(when: datetime, zone: tzinfo | None) -> datetime:
+    """``when`` as an aware time in ``zone`` (``None``: this computer's zone).
+
+    A time without a zone is a phone's wall clock and is taken to be in ``zone``; a time with one is
+    converted. Triage then sees the hour the person saw (night-contact checks), whatever engine runs it.
+    """
+    if zone is None:
+        return when.astimezone()
+    return when.astimezone(zone) if when.tzinfo is not None else when.replace(tzinfo=zone)
+
+
+def zone_named(name: str | None) -> tzinfo | None:
+    """The IANA zone ``name`` (e.g. ``Asia/Shanghai``), or ``None`` for this computer's zone."""
+    return ZoneInfo(name) if name else None
+
+
+def _column(table: pa.Table, name: str | None, n: int) -> list[Any]:
+    if name is None or name not in table.column_names:
+        return [None] * n
+    values: list[Any] = table.column(name).to_pylist()
+    return values
+
+
+def triage_rows(
+    texts: Sequence[Any],
+    senders: Sequence[Any],
+    times: Sequence[datetime | None],
+    *,
+    context: Context | None = None,
+) -> list[dict[str, Any]]:
+    """Verdict fields for each message; exact repeats (text, sender, date-hour) are triaged once."""
+    done: dict[tuple[Any, ...], dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for text, sender, when in zip(texts, senders, times, strict=True):
+        key = (text, sender, _hour_key(when))
+        row = done.get(key)
+        if row is None:
+            try:
+                if not isinstance(text, str):
+                    raise veritext.InputError("message text is missing" if text is None else "message text is not text")
+                row = verdict_fields(
+                    veritext.triage(
+                        text, sender=sender if isinstance(sender, str) else None, received_at=when, context=context
+                    )
+                )
+            except Exception as exc:  # one bad message must not sink a million: it gets an error row
+                row = _failed(exc)
+            done[key] = row
+        out.append(row)
+    return out
+
+
+def verdict_columns(
+    data: pa.Table | pa.RecordBatch | pd.DataFrame,
+    *,
+    text_col: str = "text",
+    sender_col: str | None = "sender",
+    time_col: str | None = "received_at",
+    id_col: str | None = "message_id",
+    source_col: str | None = "source",
+    position_col: str | None = "position",
+    context: Context | None = None,
+    tz: str | None = None,
+) -> pa.Table | pa.RecordBatch | pd.DataFrame:
+    """Triage a batch of messages; return the verdict columns (:data:`VERDICT_SCHEMA`), one row per input row.
+
+    Only ``text_col`` is required. Missing ids are derived from source, position and content
+    (:func:`veritext.inbox.records.stable_id`), as the inbox readers do; times may be timestamps,
+    ISO strings or epoch numbers, and are judged in zone ``tz`` (IANA name; ``None`` = this
+    computer's zone; see :func:`localise`). The result is the same kind of object as ``data``.
+    """
+    zone = zone_named(tz)
+    is_pandas = not isinstance(data, pa.Table | pa.RecordBatch)
+    if is_pandas:
+        table = pa.Table.from_pandas(data, preserve_index=False)
+    elif isinstance(data, pa.RecordBatch):
+        table = pa.Table.from_batches([data])
+    else:
+        table = data
+    if text_col not in table.column_names:
+        raise KeyError(f"no column {text_col!r} in the batch (columns: {', '.join(table.column_names)})")
+    n = table.num_rows
+    texts = table.column(text_col).to_pylist()
+    senders = [s if s is None or isinstance(s, str) else str(s) for s in _column(table, sender_col, n)]
+    raw_times = [_as_time(t) for t in _column(table, time_col, n)]
+    times = [None if t is None else localise(t, zone) for t in raw_times]
+    sources = [s if s is None else str(s) for s in _column(table, source_col, n)]
+    positions = _column(table, position_col, n)
+    ids = _column(table, id_col, n)
+    for i in range(n):
+        if ids[i] is None:
+            text = texts[i] if isinstance(texts[i], str) else ""
+            pos = positions[i] if isinstance(positions[i], int) else i
+            ids[i] = stable_id(sources[i] or "", pos, text, senders[i], raw_times[i])  # as the readers do
+        else:
+            ids[i] = str(ids[i])
+    rows = triage_rows(texts, senders, times, context=context)
+    columns: dict[str, list[Any]] = {
+        "message_id": ids,
+        "source": sources,
+        "position": [p if isinstance(p, int) else None for p in positions],
+        "sender": senders,
+        "received_at": [None if t is None else t.astimezone(UTC) for t in times],
+        "text": [t if isinstance(t, str) else None for t in texts],
+    }
+    for name in _VERDICT_FIELDS:
+        columns[name] = [r[name] for r in rows]
+    out = pa.Table.from_pydict(columns, schema=VERDICT_SCHEMA)
+    if is_pandas:
+        return out.to_pandas()
+    if isinstance(data, pa.RecordBatch):
+        return out.combine_chunks().to_batches()[0] if n else pa.RecordBatch.from_pylist([], schema=VERDICT_SCHEMA)
+    return out
+
+
+def empty_table() -> pa.Table:
+    """A zero-row table with the verdict schema."""
+    return VERDICT_SCHEMA.empty_table()

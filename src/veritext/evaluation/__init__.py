@@ -1,0 +1,1 @@
+"""Measuring verdicts on labelled data: dataset readers, label mappings, metrics (``veritext eval``)."""

@@ -1,0 +1,117 @@
+"""Column mapping and field parsing shared by the tabular readers (CSV/TSV, JSONL, Parquet)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+# Header names seen in phone-export tools and report queues, in English and Chinese; compared case-folded.
+TEXT_NAMES = ("text", "body", "message", "content", "sms", "msg", "短信内容", "内容", "短信", "消息内容", "正文")
+SENDER_NAMES = ("sender", "from", "address", "number", "phone", "originator", "发送方", "号码", "发件人", "发送号码")
+TIME_NAMES = ("received_at", "time", "date", "timestamp", "datetime", "received", "时间", "日期", "接收时间")
+ID_NAMES = ("message_id", "id", "msg_id", "uid", "编号")
+
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """Which input columns hold the text, sender, time and id. ``None`` means "find it by its name"."""
+
+    text: str | None = None
+    sender: str | None = None
+    time: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The columns actually used (``text`` always found; the others may be absent)."""
+
+    text: str
+    sender: str | None
+    time: str | None
+    id: str | None
+
+
+def _find(names: Sequence[str], wanted: tuple[str, ...]) -> str | None:
+    folded = {n.strip().casefold(): n for n in names}
+    for w in wanted:
+        if w in folded:
+            return folded[w]
+    return None
+
+
+def resolve_columns(names: Sequence[str], mapping: ColumnMap) -> Resolved | str:
+    """Pick the columns to use, or return the name of an asked-for column that does not exist."""
+    for asked in (mapping.text, mapping.sender, mapping.time, mapping.id):
+        if asked is not None and asked not in names:
+            return asked
+    text = mapping.text or _find(names, TEXT_NAMES)
+    if text is None:
+        return ""
+    return Resolved(
+        text=text,
+        sender=mapping.sender or _find(names, SENDER_NAMES),
+        time=mapping.time or _find(names, TIME_NAMES),
+        id=mapping.id or _find(names, ID_NAMES),
+    )
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A received-at value from a table cell: ISO 8601, common date formats, or epoch seconds / ms / µs.
+
+    Naive times stay naive (the wall clock of the phone that exported them). Raises ``ValueError``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(float(value))
+    s = str(value).strip()
+    if not s or s.lower() in {"null", "none", "nan"}:
+        return None
+    if s.lstrip("-").replace(".", "", 1).isdigit():
+        return _from_epoch(float(s))
+    try:
+        return datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+    except ValueError:
+        pass
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"not a date-time: {s[:40]!r}")
+
+
+def _from_epoch(x: float) -> datetime:
+    # Exports write seconds, milliseconds or microseconds since 1970; the magnitude tells which.
+    if abs(x) >= 1e14:
+        x /= 1e6
+    elif abs(x) >= 1e11:
+        x /= 1e3
+    try:
+        return datetime.fromtimestamp(x, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"epoch value out of range: {x}") from exc
+
+
+def cell_text(value: Any) -> str | None:
+    """A table cell as text, or ``None`` for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN from pandas-written files
+        return None
+    s = value if isinstance(value, str) else str(value)
+    return s

@@ -1,0 +1,222 @@
+"""The shipped statistical model: char n-gram TF-IDF with linear heads, stored as plain arrays.
+
+The model file is a NumPy ``.npz`` read with ``allow_pickle=False``: loading it can never execute
+code, and a tampered or truncated file fails with :class:`ModelError`. Prediction needs only NumPy;
+scikit-learn is used at training time (``veritext train``) and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from veritext.model.features import model_text
+
+MODEL_FORMAT = 1
+DEFAULT_MODEL = "data/model/veritext-model.npz"
+_REQUIRED = ("vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind", "intercept_kind", "kinds",
+             "fusion", "meta")  # fmt: skip
+
+
+class ModelError(RuntimeError):
+    """The model file is missing, malformed or not one this version can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One n-gram's push on the fraud score, with where it occurs in the normalised text."""
+
+    ngram: str
+    weight: float
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOutput:
+    """The model's view of one message (logits before fusion with the rules)."""
+
+    spam_logit: float
+    fraud_logit: float
+    kind_probabilities: Mapping[str, float]
+    fraud_contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fusion:
+    """How model and rules combine: logistic weights fitted on held-out folds (see train.py)."""
+
+    spam: tuple[float, float, float]  # (model weight, rule weight, bias)
+    fraud: tuple[float, float, float]
+    kind_model_weight: float  # log-linear mix of kind distributions: rule^(1-w) * model^w
+
+
+FUSION_LANGUAGES = ("en", "zh")  # row order of the fusion array
+
+
+class TextModel:
+    """A loaded model. Use :func:`load_model` or :func:`default_model`."""
+
+    def __init__(self, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        vocab = arrays["vocab"]
+        self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
+        if int(self.meta.get("format", -1)) != MODEL_FORMAT:
+            raise ModelError(f"model format {self.meta.get('format')!r} is not {MODEL_FORMAT}")
+        n = len(vocab)
+        self.idf = np.asarray(arrays["idf"], dtype=np.float64)
+        self.coef_spam = np.asarray(arrays["coef_spam"], dtype=np.float64)
+        self.coef_fraud = np.asarray(arrays["coef_fraud"], dtype=np.float64)
+        self.intercepts = np.asarray(arrays["intercepts"], dtype=np.float64)
+        self.coef_kind = np.asarray(arrays["coef_kind"], dtype=np.float64)
+        self.intercept_kind = np.asarray(arrays["intercept_kind"], dtype=np.float64)
+        self.kinds: tuple[str, ...] = tuple(str(k) for k in arrays["kinds"])
+        fusion_arr = np.asarray(arrays["fusion"], dtype=np.float64)
+        shapes_ok = (
+            self.idf.shape == (n,)
+            and self.coef_spam.shape == (n,)
+            and self.coef_fraud.shape == (n,)
+            and self.intercepts.shape == (2,)
+            and self.coef_kind.shape == (len(self.kinds), n)
+            and self.intercept_kind.shape == (len(self.kinds),)
+            and fusion_arr.shape == (len(FUSION_LANGUAGES), 7)
+        )
+        if not shapes_ok:
+            raise ModelError("model arrays have inconsistent shapes")
+        if not np.isfinite(fusion_arr).all() or not np.isfinite(self.coef_fraud).all():
+            raise ModelError("model arrays contain non-finite numbers")
+        self.fusions = {
+            lang: Fusion(spam=(f[0], f[1], f[2]), fraud=(f[3], f[4], f[5]), kind_model_weight=f[6])
+            for lang, f in zip(FUSION_LANGUAGES, fusion_arr.tolist(), strict=True)
+        }
+        self.index: dict[str, int] = {str(g): i for i, g in enumerate(vocab)}
+        # Vocabulary n-grams as sorted integer keys (see _ngram_keys): a message's n-grams are then
+        # counted with a few vectorised NumPy calls instead of ~300 dict look-ups in Python.
+        keys = np.array([_ngram_key(g) for g in self.index], dtype=np.uint64)
+        order = np.argsort(keys, kind="stable")
+        self._sorted_keys = keys[order]
+        self._key_index = np.fromiter(self.index.values(), dtype=np.int64, count=len(self.index))[order]
+
+    def fusion(self, language: str) -> Fusion:
+        """The fusion weights for a message language (English's for any other)."""
+        return self.fusions.get(language, self.fusions["en"])
+
+    def features(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Sparse TF-IDF vector (indices, values) of an already model-prepared text."""
+        keys = _ngram_keys(text)
+        if not len(keys) or not len(self._sorted_keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        pos = np.searchsorted(self._sorted_keys, keys)
+        pos[pos == len(self._sorted_keys)] = 0
+        found = self._sorted_keys[pos] == keys
+        if not found.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        idx, counts = np.unique(self._key_index[pos[found]], return_counts=True)
+        tf = counts.astype(np.float64)
+        vals = (1.0 + np.log(tf)) * self.idf[idx]
+        norm = float(np.sqrt(vals @ vals))
+        return idx, (vals / norm if norm > 0 else vals)
+
+    def explain(self, lower: str, *, top: int = 3) -> tuple[Contribution, ...]:
+        """The n-grams that push this message's fraud score up most, with where they occur."""
+        text = model_text(lower)
+        idx, vals = self.features(text)
+        return self._explain(text, idx, vals * self.coef_fraud[idx], top)
+
+    def predict(self, lower: str, *, explain: int = 0) -> ModelOutput:
+        """Score a normalised, lower-cased message."""
+        text = model_text(lower)
+        idx, vals = self.features(text)
+        spam = float(vals @ self.coef_spam[idx] + self.intercepts[0])
+        contrib = vals * self.coef_fraud[idx]
+        fraud = float(contrib.sum() + self.intercepts[1])
+        scores = self.coef_kind[:, idx] @ vals + self.intercept_kind
+        scores = np.exp(scores - scores.max())
+        probs = scores / scores.sum()
+        kind_probs = {k: float(p) for k, p in zip(self.kinds, probs, strict=True)}
+        return ModelOutput(spam, fraud, kind_probs, self._explain(text, idx, contrib, explain))
+
+    def _explain(
+        self, text: str, idx: npt.NDArray[np.int64], contrib: npt.NDArray[np.float64], top: int
+    ) -> tuple[Contribution, ...]:
+        if top <= 0 or not len(idx):
+            return ()
+        vocab_of = self._vocab_list()
+        out: list[Contribution] = []
+        # Single characters explain little to a person; prefer the longer n-grams.
+        order = np.argsort(-contrib)
+        for j in order:
+            if contrib[j] <= 0.05 or len(out) >= top:
+                break
+            gram = vocab_of[int(idx[j])]
+            if len(gram.strip()) < 2:
+                continue
+            spans: list[tuple[int, int]] = []
+            start = text.find(gram)
+            while start != -1 and len(spans) < 3:
+                spans.append((start, start + len(gram)))
+                start = text.find(gram, start + 1)
+            out.append(Contribution(gram, float(contrib[j]), tuple(spans)))
+        return tuple(out)
+
+    @cache  # noqa: B019 - one model object per process; the cache lives as long as it does
+    def _vocab_list(self) -> list[str]:
+        inverse = [""] * len(self.index)
+        for gram, i in self.index.items():
+            inverse[i] = gram
+        return inverse
+
+
+def _ngram_keys(text: str) -> npt.NDArray[np.uint64]:
+    """Every 1-, 2- and 3-gram of ``text`` as one integer: code points (+1, so none is 0) packed in
+    21-bit fields. Keys of different lengths cannot collide: a 1-gram is < 2**21 ≤ a 2-gram < 2**42 ≤ a 3-gram.
+    The order (all 1-grams, then 2-grams, then 3-grams by position) matches ``features.char_ngrams``.
+    """
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    if len(cp) < 3:
+        parts = [cp] + ([(cp[:-1] << np.uint64(21)) | cp[1:]] if len(cp) == 2 else [])
+        return np.concatenate(parts) if parts else cp
+    k2 = (cp[:-1] << np.uint64(21)) | cp[1:]
+    k3 = (cp[:-2] << np.uint64(42)) | (cp[1:-1] << np.uint64(21)) | cp[2:]
+    return np.concatenate([cp, k2, k3])
+
+
+def _ngram_key(gram: str) -> int:
+    return int(_ngram_keys(gram)[-1])
+
+
+def load_model(path: Path | str) -> TextModel:
+    """Load a model file; raises :class:`ModelError` (never runs code) for anything malformed."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in _REQUIRED if k not in npz.files]
+            if missing:
+                raise ModelError(f"{path}: not a Veritext model (missing {', '.join(missing)})")
+            arrays = {k: npz[k] for k in _REQUIRED}
+    except ModelError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise ModelError(f"{path}: cannot read the model file ({exc.__class__.__name__}: {exc})") from None
+    try:
+        return TextModel(arrays)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: malformed model ({exc})") from None
+
+
+@cache
+def default_model() -> TextModel:
+    """The model shipped with the package (built by ``veritext train``)."""
+    ref = resources.files("veritext").joinpath(DEFAULT_MODEL)
+    if not ref.is_file():
+        raise ModelError(f"the shipped model {DEFAULT_MODEL} is missing: run `veritext train` to build it")
+    with resources.as_file(ref) as path:
+        return load_model(path)

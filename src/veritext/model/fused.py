@@ -1,0 +1,112 @@
+"""Rules and model combined: the estimator the pipeline uses by default.
+
+The fusion weights were fitted on out-of-fold predictions at training time, so the fused fraud and
+spam probabilities are calibrated; the model's strongest n-grams become a reason with spans.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from veritext.decide import Estimate, RuleEstimator, marketing_share
+from veritext.decide import _config as decide_config
+from veritext.extract import Extraction
+from veritext.message import KINDS, I18nText, Signal, Span
+from veritext.model import ModelOutput, TextModel
+from veritext.model.train import fuse_kind, logit
+
+MODEL_SIGNAL_ID = "MODEL_TEXT_PATTERNS"
+_MODEL_DESCRIPTION = I18nText(
+    zh="统计模型认为这些字词是诈骗短信的典型写法",
+    en="The statistical model finds these words typical of fraud messages",
+)
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, x))
+
+
+def model_influence() -> tuple[float, float]:
+    """Bounds (in logits) on how far the model may move the rules' probability (data/decide.yaml)."""
+    bounds = decide_config().get("model_influence", {})
+    return float(bounds.get("min", -2.0)), float(bounds.get("max", 4.0))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """The inputs to fusion, kept so evaluation can report rules alone and model alone."""
+
+    rule: Estimate
+    rule_spam: float
+    model: ModelOutput
+
+
+def fuse(parts: Parts, model: TextModel, *, language: str) -> tuple[float, float, dict[str, float]]:
+    """Fused (fraud probability, spam probability, kind probabilities) for a message in ``language``."""
+    weights = model.fusion(language)
+    fa, fb, fc = weights.fraud
+    sa, sb, sc = weights.spam
+    lo, hi = model_influence()
+    # The model's say is bounded: trained on little and mostly English data, it may add evidence or
+    # temper the rules, but never veto a specific rule (a student-loan scam the data has never seen).
+    fraud = _sigmoid(fb * logit(parts.rule.fraud_probability) + _clip(fa * parts.model.fraud_logit + fc, lo, hi))
+    spam = _sigmoid(sb * logit(parts.rule_spam) + _clip(sa * parts.model.spam_logit + sc, lo, hi))
+    kinds = fuse_kind(parts.rule.kind_probabilities, parts.model.kind_probabilities, weights.kind_model_weight)
+    # Fraud is spam by definition (unsolicited bulk): the spam score never falls below the fraud score.
+    return fraud, max(spam, fraud), kinds
+
+
+class FusedEstimator:
+    """Kind, fraud and spam from the rules and the text model together."""
+
+    def __init__(self, model: TextModel) -> None:
+        self.model = model
+        self.rules = RuleEstimator()
+
+    def parts(self, ext: Extraction, signals: tuple[Signal, ...]) -> Parts:
+        """Each side's view before fusion."""
+        rule = self.rules.estimate(ext, signals)
+        rule_spam = 1.0 - (1.0 - rule.fraud_probability) * (1.0 - marketing_share(rule.kind_probabilities))
+        return Parts(rule=rule, rule_spam=rule_spam, model=self.model.predict(ext.norm.lower))
+
+    def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
+        parts = self.parts(ext, signals)
+        fraud, spam, kinds = fuse(parts, self.model, language=ext.language)
+        kind = max(KINDS, key=lambda k: kinds[k])
+        if parts.rule.kind == "other" and kinds[kind] < 0.5:
+            kind = "other"  # neither side is confident: do not invent a kind
+        evidence = parts.rule.kind_evidence if kind == parts.rule.kind else ()
+        extra: tuple[Signal, ...] = ()
+        # Only a model that has a say in this language gets a reason in the verdict, and only on
+        # messages worth explaining (the n-gram search is skipped for the rest).
+        contributions = ()
+        if fraud >= 0.35 and self.model.fusion(ext.language).fraud[0] > 0:
+            contributions = self.model.explain(ext.norm.lower)
+        spans = tuple(ext.norm.span(s, e) for c in contributions for s, e in c.spans)
+        if spans:
+            extra = (
+                Signal(
+                    id=MODEL_SIGNAL_ID,
+                    weight=round(sum(c.weight for c in contributions), 3),
+                    group="model",
+                    description=_MODEL_DESCRIPTION,
+                    spans=_unique(spans),
+                ),
+            )
+        return Estimate(
+            kind=kind,
+            kind_probabilities={k: round(v, 4) for k, v in kinds.items()},
+            fraud_probability=fraud,
+            spam_probability=spam,
+            kind_evidence=evidence,
+            extra_signals=extra,
+        )
+
+
+def _unique(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+    return tuple(sorted({(s.start, s.end): s for s in spans}.values(), key=lambda s: s.start))

@@ -1,0 +1,468 @@
+"""The bulk scanner: inbox readers → batches → worker processes (:func:`veritext.batch.verdict_columns`) → output.
+
+Reading happens in this process; each batch of ``batch_size`` messages goes to a worker, which
+triages it and writes it as a Parquet *part* file next to the output; this process then records the
+batch in the checkpoint (:mod:`veritext.scan.checkpoint`). When every batch is on disk, the parts
+are merged in input order into the output (Parquet, CSV or JSONL) and the summary is computed.
+
+A scan that is killed resumes from its checkpoint when the same command runs again. At most
+``2 × workers + 2`` batches are in flight, so memory does not grow with the input.
+"""
+# pyarrow, pandas, stix2 and weasyprint ship no type information:
+# mypy: disable-error-code="import-untyped"
+
+from __future__ import annotations
+
+import csv
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from veritext.batch import VERDICT_SCHEMA, verdict_columns, warm_up
+from veritext.inbox import InboxError, InboxIssue, InboxRecord, Reader, ReadOptions, open_inbox
+from veritext.inbox.records import tr
+from veritext.message import SCHEMA_VERSION, I18nText
+from veritext.scan.checkpoint import Checkpoint
+from veritext.scan.results import open_sink, output_format
+from veritext.scan.summary import SUMMARY_COLUMNS, ScanSummary, SourceStats, summarise
+
+DEFAULT_BATCH = 2000
+
+
+class ScanError(InboxError):
+    """The scan cannot start or go on; the message says why in both languages."""
+
+
+class ScanInterrupted(Exception):
+    """The scan was interrupted (Ctrl-C / SIGTERM); its checkpoint lets the same command resume it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How to scan. ``workers=0`` uses every core; ``db=None`` puts the checkpoint next to ``out``."""
+
+    out: Path
+    db: Path | None = None
+    workers: int = 0
+    batch_size: int = DEFAULT_BATCH
+    read: ReadOptions = field(default_factory=ReadOptions)
+    restart: bool = False
+    progress: bool = True
+    tz: str | None = None  # the zone of times written without one, and of night checks; None = this computer's
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a scan produced and how it went."""
+
+    out: Path
+    db: Path
+    summary: ScanSummary
+    issues: tuple[InboxIssue, ...]  # the first few; every one is in the checkpoint and the issues file
+    skipped: int
+    repaired: int
+    resumed_batches: int
+    already_complete: bool
+    seconds: float
+    issues_file: Path | None
+
+
+def default_db(out: Path) -> Path:
+    """The checkpoint that goes with an output file."""
+    return out.with_name(out.name + ".scan.sqlite")
+
+
+def _parts_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".parts")
+
+
+def _fingerprint(inputs: list[Path], options: ScanOptions) -> dict[str, Any]:
+    files = []
+    for p in inputs:
+        try:
+            st = p.stat()
+        except OSError as exc:
+            raise ScanError(tr(f"无法打开：{exc.strerror}", f"cannot open: {exc.strerror}"), source=str(p)) from None
+        files.append([str(p.resolve()), st.st_size, st.st_mtime_ns])
+    read = asdict(options.read)
+    read.pop("on_error")  # skip vs stop only changes where reading ends, never the batches before it
+    zone = options.tz or f"local:{datetime.now().astimezone().tzname()}"
+    return {
+        "inputs": files,
+        "read": read,
+        "batch_size": options.batch_size,
+        "tz": zone,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+# ---- worker side -------------------------------------------------------------------------------
+
+
+def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: terminate() must end a worker
+    warm_up()
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def triage_part(batch: int, payload: dict[str, list[Any]], parts_dir: str, tz: str | None) -> int:
+    """Triage one batch and write it as ``part-<batch>.parquet`` (atomically). Returns the row count."""
+    table = verdict_columns(pa.table(payload), tz=tz)
+    final = Path(parts_dir) / f"part-{batch:08d}.parquet"
+    tmp = final.with_name(f"{final.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, final)
+    return int(table.num_rows)
+
+
+# ---- parent side -------------------------------------------------------------------------------
+
+
+class _Rate(ProgressColumn):
+    """Messages triaged and the rate, e.g. ``12,000 条/msgs · 2,345/s``."""
+
+    def render(self, task: Task) -> Text:
+        done = int(task.fields.get("messages", 0))
+        fresh = int(task.fields.get("fresh", 0))
+        elapsed = task.elapsed or 0.0
+        rate = fresh / elapsed if elapsed > 0 else 0.0
+        return Text(f"{done:,} 条/msgs · {rate:,.0f}/s", style="progress.data.speed")
+
+
+def _progress(console: Console, enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        _Rate(),
+        TextColumn("用时/elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("剩余/ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not enabled,
+        transient=False,
+    )
+
+
+@dataclass
+class _Stream:
+    """Records from all inputs in order, with a progress position in bytes-equivalent units."""
+
+    readers: list[Reader]
+    sizes: list[int]
+    current: int = 0
+
+    def records(self) -> Iterator[InboxRecord]:
+        for i, reader in enumerate(self.readers):
+            self.current = i
+            yield from reader
+
+    def position(self) -> float:
+        done = sum(self.sizes[: self.current])
+        st = self.readers[self.current].stats
+        frac = st.units_done / st.units_total if st.units_total else 0.0
+        return done + self.sizes[self.current] * min(frac, 1.0)
+
+
+_COLUMNS = ("message_id", "source", "position", "text", "sender", "received_at")
+
+
+def _batches(
+    stream: _Stream, size: int, committed: dict[int, int]
+) -> Iterator[tuple[int, dict[str, list[Any]] | None, int, float]]:
+    """(batch number, payload or None if already done, rows, progress position) in input order."""
+    k, n = 0, 0
+    cols: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    for rec in stream.records():
+        if k not in committed:
+            m = rec.message
+            cols["message_id"].append(rec.message_id)
+            cols["source"].append(rec.source)
+            cols["position"].append(rec.position)
+            cols["text"].append(m.text)
+            cols["sender"].append(m.sender)
+            # ISO text keeps "no zone" apart from "UTC" (an Arrow timestamp column could not hold both).
+            cols["received_at"].append(m.received_at.isoformat() if m.received_at else None)
+        n += 1
+        if n == size:
+            yield k, (None if k in committed else cols), n, stream.position()
+            k, n = k + 1, 0
+            cols = {c: [] for c in _COLUMNS}
+    if n:
+        yield k, (None if k in committed else cols), n, stream.position()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # fork shares the rules and model already loaded here (warm_up); elsewhere each worker loads its own.
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), initializer=_init_worker)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers without waiting for their batches: unfinished batches are redone on resume."""
+    # ProcessPoolExecutor has no public terminate before Python 3.14; its worker table is stable.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.terminate()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def scan(inputs: list[Path], options: ScanOptions, *, console: Console | None = None) -> ScanResult:
+    """Scan ``inputs`` into ``options.out``; resume an interrupted scan of the same inputs."""
+    console = console or Console(stderr=True)
+    started = time.monotonic()
+    if not inputs:
+        raise ScanError(tr("没有给出要扫描的文件", "no input files given"))
+    out = options.out
+    output_format(out)  # fail early on a bad output name
+    db = options.db or default_db(out)
+    parts_dir = _parts_dir(out)
+    fingerprint = _fingerprint(inputs, options)
+    if options.restart:
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    elif not db.exists() and out.exists():
+        raise ScanError(
+            tr(
+                f"{out} 已存在；要重新扫描并覆盖它，请加 --restart",
+                f"{out} already exists; pass --restart to scan again and replace it",
+            )
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ckpt = Checkpoint.open(db)
+    try:
+        return _run(inputs, options, ckpt, fingerprint, parts_dir, console, started)
+    finally:
+        ckpt.close()
+
+
+def _run(
+    inputs: list[Path],
+    options: ScanOptions,
+    ckpt: Checkpoint,
+    fingerprint: dict[str, Any],
+    parts_dir: Path,
+    console: Console,
+    started: float,
+) -> ScanResult:
+    out, db = options.out, ckpt.path
+    previous = ckpt.get("fingerprint")
+    if previous is not None and previous != fingerprint:
+        raise ScanError(
+            tr(
+                f"{db.name} 记录的是另一次扫描（输入文件或选项不同）；要从头开始请加 --restart",
+                f"{db.name} belongs to a different scan (other inputs or options); pass --restart to start over",
+            )
+        )
+    if ckpt.get("status") == "complete" and out.exists():
+        skipped, repaired = ckpt.issue_counts()
+        return ScanResult(
+            out=out,
+            db=db,
+            summary=ScanSummary.from_dict(ckpt.get("summary")),
+            issues=tuple(ckpt.issues(limit=20)),
+            skipped=skipped,
+            repaired=repaired,
+            resumed_batches=0,
+            already_complete=True,
+            seconds=time.monotonic() - started,
+            issues_file=_issues_path(out) if _issues_path(out).exists() else None,
+        )
+    ckpt.put("fingerprint", fingerprint)
+    ckpt.put("status", "running")
+    parts_dir.mkdir(exist_ok=True)
+    committed = ckpt.committed()
+    pending_issues: list[InboxIssue] = []
+    readers = [open_inbox(p, options=options.read, on_issue=pending_issues.append) for p in inputs]
+    stream = _Stream(readers, [max(1, int(f[1])) for f in fingerprint["inputs"]])
+    workers = options.workers or os.cpu_count() or 1
+    if workers > 1:
+        warm_up()  # loaded once here; forked workers share it
+    # SIGTERM stops a scan like Ctrl-C does (signal handlers can only be set from the main thread).
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
+    pool = _pool(workers) if workers > 1 else None
+    try:
+        if pool is not None:
+            for f in [pool.submit(_ping) for _ in range(workers)]:
+                f.result()  # fork every worker now, before the progress thread starts
+        with _progress(console, options.progress) as progress:
+            task = progress.add_task("扫描 scanning", total=float(sum(stream.sizes)), messages=0, fresh=0)
+            _drive(stream, options, ckpt, committed, pending_issues, parts_dir, pool, workers, progress, task)
+            progress.update(task, completed=float(sum(stream.sizes)))
+    except KeyboardInterrupt:
+        if pool is not None:
+            _stop_now(pool)
+            pool = None
+        ckpt.add_issues(pending_issues)
+        raise ScanInterrupted() from None
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        ckpt.add_issues(pending_issues)
+    sources = tuple(
+        SourceStats(r.source, r.format, r.stats.records, r.stats.skipped, r.stats.warnings, r.stats.not_received)
+        for r in readers
+    )
+    try:
+        summary = _finish(out, ckpt, parts_dir, sources)
+    except KeyboardInterrupt:
+        raise ScanInterrupted() from None  # every batch is committed: a rerun only merges
+    skipped, repaired = ckpt.issue_counts()
+    issues_file = _write_issues(out, ckpt) if skipped or repaired else None
+    return ScanResult(
+        out=out,
+        db=db,
+        summary=summary,
+        issues=tuple(ckpt.issues(limit=20)),
+        skipped=skipped,
+        repaired=repaired,
+        resumed_batches=len(committed),
+        already_complete=False,
+        seconds=time.monotonic() - started,
+        issues_file=issues_file,
+    )
+
+
+def _drive(
+    stream: _Stream,
+    options: ScanOptions,
+    ckpt: Checkpoint,
+    committed: dict[int, int],
+    pending_issues: list[InboxIssue],
+    parts_dir: Path,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    progress: Progress,
+    task: Any,
+) -> None:
+    """Feed batches to the workers with a bounded number in flight; commit each as it lands."""
+    in_flight: dict[Future[int], tuple[int, float]] = {}
+    done_msgs = sum(committed.values())
+    fresh = 0
+    furthest = 0.0
+    progress.update(task, messages=done_msgs)
+
+    def land(k: int, rows: int, pos: float) -> None:
+        nonlocal done_msgs, fresh, furthest
+        ckpt.commit_batch(k, rows, f"part-{k:08d}.parquet")
+        if pending_issues:
+            ckpt.add_issues(pending_issues)
+            pending_issues.clear()
+        done_msgs += rows
+        fresh += rows
+        furthest = max(furthest, pos)
+        progress.update(task, completed=furthest, messages=done_msgs, fresh=fresh)
+
+    def drain(block_until: int) -> None:
+        while len(in_flight) > block_until:
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                k, pos = in_flight.pop(fut)
+                land(k, fut.result(), pos)
+
+    try:
+        for k, payload, rows, pos in _batches(stream, options.batch_size, committed):
+            if payload is None:
+                if committed.get(k) != rows:
+                    raise ScanError(
+                        tr(
+                            f"检查点与输入不一致（第 {k} 批）；请加 --restart 重新扫描",
+                            f"the checkpoint does not match the inputs (batch {k}); pass --restart to scan again",
+                        )
+                    )
+                furthest = max(furthest, pos)
+                progress.update(task, completed=furthest)
+                continue
+            if pool is None:
+                land(k, triage_part(k, payload, str(parts_dir), options.tz), pos)
+                continue
+            drain(2 * workers + 1)
+            in_flight[pool.submit(triage_part, k, payload, str(parts_dir), options.tz)] = (k, pos)
+    except InboxError:
+        drain(0)  # keep what was already triaged: a later run resumes from here
+        raise
+    drain(0)
+
+
+def _finish(out: Path, ckpt: Checkpoint, parts_dir: Path, sources: tuple[SourceStats, ...]) -> ScanSummary:
+    """Merge the parts in order into the output, atomically; summarise; mark the scan complete."""
+    tmp = out.with_name(f"{out.stem}.incomplete{out.suffix}")
+    sink = open_sink(tmp)
+    kept: list[pa.Table] = []
+    try:
+        for _, _, part in ckpt.parts():
+            table = pq.read_table(parts_dir / part, schema=VERDICT_SCHEMA)
+            sink.write(table)
+            kept.append(table.select(list(SUMMARY_COLUMNS)))
+        if not kept:
+            sink.write(VERDICT_SCHEMA.empty_table())
+    finally:
+        sink.close()
+    os.replace(tmp, out)
+    summary = summarise(kept, sources=sources)
+    ckpt.put("summary", summary.to_dict())
+    ckpt.put("status", "complete")
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    return summary
+
+
+def _issues_path(out: Path) -> Path:
+    return out.with_name(out.name + ".issues.csv")
+
+
+def _write_issues(out: Path, ckpt: Checkpoint) -> Path:
+    path = _issues_path(out)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["source", "location", "skipped", "reason_zh", "reason_en"])
+        for i in ckpt.issues():
+            w.writerow([i.source, i.location, "yes" if i.skipped else "no (repaired)", i.reason.zh, i.reason.en])
+    return path
+
+
+def interrupted_message(out: Path) -> I18nText:
+    """What to tell a person whose scan was interrupted."""
+    return tr(
+        f"扫描已中断；已完成的部分保存在检查点里。再次运行同一条命令即可从中断处继续（输出：{out}）",
+        "scan interrupted; finished batches are saved in the checkpoint. "
+        f"Run the same command again to resume (output: {out})",
+    )

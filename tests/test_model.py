@@ -1,0 +1,138 @@
+"""The shipped model: safe to load, reproducible to train, and visible in verdicts as a reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+import pickle
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import veritext
+from veritext.evaluation.datasets import LabeledMessage
+from veritext.model import ModelError, default_model, load_model
+from veritext.model.train import save_arrays, train
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _sample(n_per_class: int = 120) -> list[LabeledMessage]:
+    path = SHARED / "mendeley_sms_phishing_5971" / "mendeley_sms_phishing_5971.shared.csv"
+    if not path.is_file():
+        pytest.skip(f"shared data not found at {path}")
+    want = {"ham": "ham", "spam": "spam", "Smishing": "fraud"}
+    seen: dict[str, int] = {}
+    out: list[LabeledMessage] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            cls = want.get(row["label"])
+            if cls and seen.get(cls, 0) < n_per_class:
+                seen[cls] = seen.get(cls, 0) + 1
+                out.append(LabeledMessage("mendeley", row["orig_row"], row["text"], "en", cls))
+    return out
+
+
+def test_the_shipped_model_loads_and_names_its_training_data_and_licences() -> None:
+    model = default_model()
+    sources = model.meta["sources"]
+    assert sources, "the model card data must list its sources"
+    assert all(s["dataset"] != "zh_telecom_fraud_texts_5" for s in sources)  # research-only licence
+    assert {"uci_sms_spam_collection", "mendeley_sms_phishing_5971"} <= {s["dataset"] for s in sources}
+
+
+def test_training_twice_with_the_same_seed_gives_identical_arrays(tmp_path: Path) -> None:
+    messages = _sample()
+    first, second = train(messages, seed=7), train(messages, seed=7)
+    assert first.keys() == second.keys()
+    for key in first:
+        assert np.array_equal(first[key], second[key]), key
+    save_arrays(first, tmp_path / "a.npz")
+    save_arrays(second, tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_a_trained_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    arrays = train(_sample(), seed=3)
+    save_arrays(arrays, tmp_path / "m.npz")
+    model = load_model(tmp_path / "m.npz")
+    out = model.predict("urgent! your account is suspended, verify at http://bank-secure.top now")  # written for this test
+    assert 0.0 <= sum(out.kind_probabilities.values()) <= 1.0001
+
+
+def test_garbage_and_truncated_model_files_fail_with_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "garbage.npz"
+    bad.write_bytes(b"this is not a model")
+    with pytest.raises(ModelError, match="cannot read"):
+        load_model(bad)
+    good = default_model()
+    assert good is not None
+    shipped = Path(veritext.__file__).parent / "data" / "model" / "veritext-model.npz"
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(shipped.read_bytes()[:5000])
+    with pytest.raises(ModelError):
+        load_model(truncated)
+
+
+def test_a_model_file_carrying_a_pickle_is_refused_without_running_it(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (Path.touch, (str(marker),))  # would create the marker file if unpickled
+
+    evil = tmp_path / "evil.npz"
+    with zipfile.ZipFile(evil, "w") as zf:
+        for name in ("vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind", "intercept_kind", "kinds",
+                     "fusion", "meta"):  # fmt: skip
+            buf = io.BytesIO()
+            np.save(buf, np.array([Exploit()], dtype=object), allow_pickle=True)
+            zf.writestr(name + ".npy", buf.getvalue())
+    with pytest.raises(ModelError):
+        load_model(evil)
+    assert not marker.exists()
+    assert pickle  # the exploit above is a real pickle payload
+
+
+def test_a_model_with_inconsistent_arrays_is_refused(tmp_path: Path) -> None:
+    arrays = train(_sample(60), seed=1)
+    arrays["coef_fraud"] = arrays["coef_fraud"][:-1]
+    save_arrays(arrays, tmp_path / "short.npz")
+    with pytest.raises(ModelError, match="shapes"):
+        load_model(tmp_path / "short.npz")
+
+
+def test_the_models_strongest_words_appear_as_a_reason_with_spans_into_the_original_text() -> None:
+    # written for this test
+    text = "URGENT! Your bank account has been suspended. Verify your details now at http://secure-bank-login.top"
+    verdict = veritext.triage(text)
+    model_signals = [s for s in verdict.signals if s.group == "model"]
+    assert model_signals, [s.id for s in verdict.signals]
+    for span in model_signals[0].spans:
+        assert text[span.start : span.end] == span.text
+
+
+def test_veritext_eval_prints_a_table_for_any_csv_with_a_label_map(tmp_path: Path) -> None:
+    data = tmp_path / "mine.csv"
+    with data.open("w", encoding="utf-8", newline="") as fh:  # written for this test
+        w = csv.writer(fh)
+        w.writerow(["text", "label"])
+        w.writerow(["Your verification code is 123456. Do not share it.", "ok"])
+        w.writerow(["WIN a FREE prize! Claim now at http://prize-win.top", "bad"])
+        w.writerow(["see you at dinner tonight", "ok"])
+    exe = [sys.executable, "-m", "veritext.cli", "eval", str(data), "--label-map", "ok=ham,bad=spam", "--json"]
+    out = subprocess.run(exe, capture_output=True, text=True, check=True)
+    assert '"spam"' in out.stdout and '"fused"' in out.stdout and '"rules"' in out.stdout and '"model"' in out.stdout
+
+
+def test_veritext_eval_refuses_an_unknown_label_naming_the_row(tmp_path: Path) -> None:
+    data = tmp_path / "mine.csv"
+    data.write_text("text,label\nhello,ok\nbye,weird\n", encoding="utf-8")  # written for this test
+    exe = [sys.executable, "-m", "veritext.cli", "eval", str(data), "--label-map", "ok=ham"]
+    out = subprocess.run(exe, capture_output=True, text=True)
+    assert out.returncode == 1
+    assert ":3:" in out.stderr and "weird" in out.stderr
