@@ -60,7 +60,9 @@ def test_a_trained_model_round_trips_through_its_file(tmp_path: Path) -> None:
     arrays = train(_sample(), seed=3)
     save_arrays(arrays, tmp_path / "m.npz")
     model = load_model(tmp_path / "m.npz")
-    out = model.predict("urgent! your account is suspended, verify at http://bank-secure.top now")  # written for this test
+    out = model.predict(
+        "urgent! your account is suspended, verify at http://bank-secure.top now"
+    )  # written for this test
     assert 0.0 <= sum(out.kind_probabilities.values()) <= 1.0001
 
 

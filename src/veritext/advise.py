@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from veritext.datafiles import load_yaml
 from veritext.facts import contact, contacts
 from veritext.message import ANSWERS, JURISDICTIONS, KINDS, RISKS, Contact, Context, I18nText, Step
 
@@ -239,7 +240,7 @@ def parse_plans(text: str) -> tuple[tuple[StepTemplate, ...], I18nText]:
     is not a verified contact of the step's jurisdiction.
     """
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise PlanDataError(f"plans.yaml is not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):

@@ -221,6 +221,7 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
 cli_model.register(app)
 cli_loans.register(app)
 from veritext import cli_report  # noqa: E402  (report, conduct, evidence)
+
 cli_report.register(app)
 from veritext import cli_scan  # noqa: E402  (scan, campaigns, export, scan-report)
 

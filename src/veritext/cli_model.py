@@ -45,7 +45,9 @@ def _read(files: Sequence[Path], *, label_map: str | None, labels: Path | None) 
 
 
 def train_command(
-    data: Annotated[list[Path] | None, typer.Option("--data", help="Train on these CSV files instead of the shipped recipe.")] = None,
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="Train on these CSV files instead of the shipped recipe.")
+    ] = None,
     data_dir: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data.")] = DEFAULT_DATA,
     labels: Annotated[Path, typer.Option(help="Kind labels keyed by (dataset, key).")] = DEFAULT_LABELS,
     label_map: Annotated[str | None, typer.Option(help="For --data files of unknown datasets: LABEL=CLASS,…")] = None,
@@ -95,11 +97,19 @@ def eval_command(
     datasets: Annotated[list[Path], typer.Argument(help="CSV files in the shared format (or real_* format).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     by_lang: Annotated[bool, typer.Option("--by-lang", help="Split every dataset by language.")] = False,
-    label_map: Annotated[str | None, typer.Option(help="For unknown datasets: LABEL=CLASS,… (classes: ham spam fraud not_fraud)")] = None,
+    label_map: Annotated[
+        str | None, typer.Option(help="For unknown datasets: LABEL=CLASS,… (classes: ham spam fraud not_fraud)")
+    ] = None,
     labels: Annotated[Path, typer.Option(help="Kind labels keyed by (dataset, key).")] = DEFAULT_LABELS,
-    model_path: Annotated[Path | None, typer.Option("--model", help="Evaluate this model file instead of the shipped one.")] = None,
-    cv: Annotated[int, typer.Option(help="k-fold cross-validation inside each dataset (trains k models per dataset).")] = 0,
-    cross: Annotated[bool, typer.Option(help="Cross-dataset: for each dataset, train on all the others given.")] = False,
+    model_path: Annotated[
+        Path | None, typer.Option("--model", help="Evaluate this model file instead of the shipped one.")
+    ] = None,
+    cv: Annotated[
+        int, typer.Option(help="k-fold cross-validation inside each dataset (trains k models per dataset).")
+    ] = 0,
+    cross: Annotated[
+        bool, typer.Option(help="Cross-dataset: for each dataset, train on all the others given.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed for folds and training.")] = 13,
 ) -> None:
     """Measure verdicts on labelled datasets: fused, rules alone and model alone."""
@@ -129,10 +139,13 @@ def eval_command(
         name: {"systems": {s: metrics(sc, s) for s in SYSTEMS}, "reliability": reliability(sc)}
         for name, sc in scored_by.items()
     }
+    pooled = reliability([s for sc in scored_by.values() for s in sc])
     if as_json:
-        sys.stdout.write(json.dumps({"mode": mode, "datasets": report}, ensure_ascii=False, indent=2) + "\n")
+        out = {"mode": mode, "datasets": report, "reliability_all": pooled}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
     _print_table(report, mode)
+    _print_reliability(pooled)
 
 
 def _print_table(report: dict[str, Any], mode: str) -> None:
@@ -177,6 +190,18 @@ def _print_table(report: dict[str, Any], mode: str) -> None:
             for gold, row in conf.items():
                 t.add_row(gold, *(str(row.get(c, "")) for c in cols))
             console.print(t)
+
+
+def _print_reliability(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="reliability of the fused fraud probability (all datasets pooled)")
+    for col in ("bin", "messages", "mean predicted", "observed fraud rate"):
+        t.add_column(col, justify="right")
+    for r in rows:
+        t.add_row(str(r["bin"]), f"{int(r['n']):,}", f"{r['mean_predicted']:.3f}", f"{r['observed']:.3f}")
+    Console(width=160).print(t)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Protocol
 
-import yaml
-
+from veritext.datafiles import load_yaml
 from veritext.extract import Extraction
 from veritext.message import KINDS, Context, I18nText, Scenario, Signal, Span
 
@@ -58,14 +57,14 @@ class Decision:
 @cache
 def _config() -> Mapping[str, Any]:
     text = resources.files("veritext").joinpath("data/decide.yaml").read_text(encoding="utf-8")
-    data: Mapping[str, Any] = yaml.safe_load(text)
+    data: Mapping[str, Any] = load_yaml(text)
     return data
 
 
 @cache
 def _scenario_texts() -> Mapping[str, tuple[I18nText, I18nText]]:
     text = resources.files("veritext").joinpath("data/scenarios.yaml").read_text(encoding="utf-8")
-    raw: Mapping[str, Any] = yaml.safe_load(text)
+    raw: Mapping[str, Any] = load_yaml(text)
     return {sid: (I18nText(**body["title"]), I18nText(**body["explanation"])) for sid, body in raw.items()}
 
 

@@ -22,9 +22,9 @@ import idna
 import phonenumbers
 import regex
 import tldextract
-import yaml
 from phonenumbers import Leniency, PhoneNumberMatcher
 
+from veritext.datafiles import load_yaml
 from veritext.facts import Institution, institutions
 from veritext.lexicon import default_lexicon
 from veritext.message import Entity
@@ -34,7 +34,7 @@ from veritext.senders import SenderInfo, classify_sender
 
 @cache
 def _domain_lists() -> Mapping[str, frozenset[str]]:
-    raw = yaml.safe_load(resources.files("veritext").joinpath("data/domains.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(resources.files("veritext").joinpath("data/domains.yaml").read_text(encoding="utf-8"))
     return {key: frozenset(str(v).lower() for v in values) for key, values in raw.items()}
 
 

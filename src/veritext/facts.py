@@ -13,8 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from veritext.datafiles import load_yaml
 from veritext.message import Contact, I18nText
 
 __all__ = ["Institution", "contact", "contacts", "institution", "institutions"]
@@ -56,7 +55,7 @@ def _read(name: str, key: str) -> list[dict[str, Any]]:
         .joinpath(name)
         .read_text(encoding="utf-8")
     )
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise ValueError(f"package data {name}: expected a mapping with a list under {key!r}")
     items: list[dict[str, Any]] = data[key]

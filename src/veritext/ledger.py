@@ -23,9 +23,9 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 import regex
-import yaml
 from iso4217 import Currency
 
+from veritext.datafiles import load_yaml
 from veritext.facts import Institution, institution, institutions
 from veritext.message import I18nText
 
@@ -498,7 +498,7 @@ _NOTE = regex.compile(r"\s*[（(][^()（）]*[)）]\s*$")
 def registry_products() -> Mapping[str, tuple[str, ...]]:
     """Product names (花呗, 安逸花 …) per institution id, from the registry's package data."""
     text = resources.files("veritext").joinpath("data/facts/institutions.yaml").read_text(encoding="utf-8")
-    rows = yaml.safe_load(text)["institutions"]
+    rows = load_yaml(text)["institutions"]
     return {
         str(r["id"]): tuple(_NOTE.sub("", str(p)).strip() for p in r.get("products") or [] if str(p).strip())
         for r in rows

@@ -14,7 +14,8 @@ from typing import Any
 
 import ahocorasick
 import regex
-import yaml
+
+from veritext.datafiles import load_yaml
 
 # Regex patterns come from a data file: a time limit keeps a slow pattern from hanging triage.
 _PATTERN_TIMEOUT_S = 0.25
@@ -92,4 +93,4 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
 def default_lexicon() -> Lexicon:
     """The lexicon shipped with the package."""
     text = resources.files("veritext").joinpath("data/lexicons.yaml").read_text(encoding="utf-8")
-    return build(yaml.safe_load(text))
+    return build(load_yaml(text))

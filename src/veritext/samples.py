@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
-
+from veritext.datafiles import load_yaml
 from veritext.message import Context, I18nText
 
 
@@ -21,9 +20,7 @@ class Sample:
 
 
 def _load() -> tuple[Sample, ...]:
-    raw = yaml.safe_load(
-        resources.files("veritext").joinpath("data/samples.yaml").read_text(encoding="utf-8")
-    )
+    raw = load_yaml(resources.files("veritext").joinpath("data/samples.yaml").read_text(encoding="utf-8"))
     return tuple(
         Sample(
             title=I18nText(**item["title"]),

@@ -77,6 +77,8 @@ def migrations() -> tuple[Migration, ...]:
         if m:
             found.append(Migration(int(m.group("n")), entry.name, entry.read_text(encoding="utf-8")))
     found.sort(key=lambda mig: mig.version)
+    if not found:
+        raise StoreError("veritext/migrations: no migration files found (were the .sql files packaged?)")
     if [mig.version for mig in found] != list(range(1, len(found) + 1)):
         raise StoreError(f"veritext/migrations: numbering has gaps or repeats: {[m.name for m in found]}")
     return tuple(found)

@@ -26,9 +26,9 @@ from importlib import resources
 from typing import Any, Literal
 
 import regex
-import yaml
 
 from veritext.cost import OverdueCost, overdue_cost
+from veritext.datafiles import load_yaml
 from veritext.extract import Extraction
 from veritext.facts import Institution
 from veritext.ledger import Loan, format_money, registry_products
@@ -115,7 +115,7 @@ def _i18n(raw: Any, where: str) -> I18nText:
 
 @cache
 def _config() -> _Config:
-    raw = yaml.safe_load(resources.files("veritext").joinpath("data/verify.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(resources.files("veritext").joinpath("data/verify.yaml").read_text(encoding="utf-8"))
     signals = {
         sid: _SignalDef(
             id=sid,

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from veritext.datafiles import load_yaml
 
 CLASSES = ("ham", "spam", "fraud", "not_fraud")
 # Keys in the labelled domain set: a part column makes orig_row unique where a source restarts it.
@@ -53,7 +53,7 @@ class DatasetMapping:
 @cache
 def known_mappings() -> Mapping[str, DatasetMapping]:
     """The mappings shipped in data/eval_mappings.yaml, by dataset name."""
-    raw = yaml.safe_load(resources.files("veritext").joinpath("data/eval_mappings.yaml").read_text("utf-8"))
+    raw = load_yaml(resources.files("veritext").joinpath("data/eval_mappings.yaml").read_text("utf-8"))
     return {name: _mapping(name, body) for name, body in raw.items()}
 
 

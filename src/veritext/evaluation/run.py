@@ -96,7 +96,11 @@ def score(
 def _prf(tp: int, fp: int, fn: int) -> tuple[float | None, float | None, float | None]:
     p = tp / (tp + fp) if tp + fp else None
     r = tp / (tp + fn) if tp + fn else None
-    f = 2 * p * r / (p + r) if p is not None and r is not None and p + r else (0.0 if p is not None and r is not None else None)
+    f = (
+        2 * p * r / (p + r)
+        if p is not None and r is not None and p + r
+        else (0.0 if p is not None and r is not None else None)
+    )
     return p, r, f
 
 
@@ -149,7 +153,7 @@ def metrics(scored: Sequence[Scored], system: str) -> dict[str, Any]:
     }
 
 
-def reliability(scored: Sequence[Scored], *, system: str = "fused", bins: int = 10) -> list[dict[str, float]]:
+def reliability(scored: Sequence[Scored], *, system: str = "fused", bins: int = 10) -> list[dict[str, Any]]:
     """Calibration table for the fraud probability: mean predicted vs observed fraud rate per bin."""
     buckets: dict[int, list[tuple[float, bool]]] = defaultdict(list)
     for s in scored:

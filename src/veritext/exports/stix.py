@@ -10,6 +10,7 @@ UUIDv5 of the value, so the same indicator has the same id in every export.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -121,4 +122,6 @@ def build_bundle(
 
 def write_stix(bundle: stix2.Bundle, path: Path) -> None:
     """Write the bundle as pretty-printed JSON (UTF-8)."""
-    path.write_text(bundle.serialize(pretty=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    # stix2's own pretty printer is quadratic (14 s for 400 objects): indent the plain form instead.
+    text = json.dumps(json.loads(bundle.serialize()), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from veritext.decide import Estimate, RuleEstimator, marketing_share
 from veritext.decide import _config as decide_config
 from veritext.extract import Extraction
 from veritext.message import KINDS, I18nText, Signal, Span
-from veritext.model import ModelOutput, TextModel
+from veritext.model import Contribution, ModelOutput, TextModel
 from veritext.model.train import fuse_kind, logit
 
 MODEL_SIGNAL_ID = "MODEL_TEXT_PATTERNS"
@@ -84,7 +84,7 @@ class FusedEstimator:
         extra: tuple[Signal, ...] = ()
         # Only a model that has a say in this language gets a reason in the verdict, and only on
         # messages worth explaining (the n-gram search is skipped for the rest).
-        contributions = ()
+        contributions: tuple[Contribution, ...] = ()
         if fraud >= 0.35 and self.model.fusion(ext.language).fraud[0] > 0:
             contributions = self.model.explain(ext.norm.lower)
         spans = tuple(ext.norm.span(s, e) for c in contributions for s, e in c.spans)

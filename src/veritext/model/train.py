@@ -117,7 +117,6 @@ def train(
     sources: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, npt.NDArray[Any]]:
     """Fit the model; returns the arrays of a model file (see :func:`save_arrays`)."""
-    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -126,7 +125,9 @@ def train(
         raise ValueError("no training messages")
     prep = list(prepared) if prepared is not None else prepare(m.text for m in messages)
     texts = [p.model_text for p in prep]
-    vec = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2, max_features=max_features, dtype=np.float64)
+    vec = TfidfVectorizer(
+        analyzer=char_ngrams, sublinear_tf=True, min_df=2, max_features=max_features, dtype=np.float64
+    )
     X = vec.fit_transform(texts).tocsr()
     vocab = vec.get_feature_names_out()
     idf = vec.idf_
@@ -168,7 +169,8 @@ def train(
     # Fusion per language: a language the text heads barely saw keeps the rules alone (weights 0, 1, 0),
     # so an English-trained model cannot drown out the Chinese rules.
     def per_language(rows: npt.NDArray[np.int64], model_logits: npt.NDArray[np.float64] | None,
-                     rule_logits: npt.NDArray[np.float64], y: npt.NDArray[np.int64], lang: str) -> tuple[float, float, float]:  # fmt: skip
+                     rule_logits: npt.NDArray[np.float64], y: npt.NDArray[np.int64],
+                     lang: str) -> tuple[float, float, float]:  # fmt: skip
         mask = langs[rows] == lang
         if model_logits is None or mask.sum() < _MIN_FUSION_ROWS:
             return RULES_ONLY

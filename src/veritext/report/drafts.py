@@ -7,6 +7,7 @@ contact fails to load. Nothing is ever sent: a draft is text for the person to c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -261,6 +262,20 @@ def _institution(verdict: Verdict) -> tuple[Institution | None, I18nText | None]
     return None, None
 
 
+_SIGNATURE = re.compile(r"【([^】]{2,12})】")
+# A 【signature】 that names an authority or a notice is not the lender (it is often the lie itself).
+_NOT_LENDER = re.compile(r"法院|公安|警|检察|通知|政府|监管")
+
+
+def _signed_name(history: Sequence[EvidenceMessage]) -> I18nText | None:
+    """The lender as the collection messages sign themselves (【安心借】), when the registry knows none."""
+    for m in history:
+        for sig in _SIGNATURE.findall(m.text):
+            if not _NOT_LENDER.search(sig):
+                return I18nText(zh=sig, en=sig)
+    return None
+
+
 def _defang(url: str) -> str:
     # Evidence, not a link: a defanged URL cannot be clicked by accident in a form or a PDF reader.
     head, sep, rest = url.partition("://")
@@ -320,6 +335,8 @@ def _values(
     own = message_view(message, redaction, own_r)
     redacted = {m.index: r for m, r in zip(history, together[1:], strict=True)}
     inst, name = _institution(verdict)
+    if name is None:
+        name = _signed_name(history)
     fill = _fill(lang)
     blocks = layout()["blocks"]
     words = ui(lang)

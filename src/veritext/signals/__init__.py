@@ -13,8 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from veritext.datafiles import load_yaml
 from veritext.extract import Extraction
 from veritext.message import I18nText, Signal, Span
 from veritext.signals.checks import CHECKS, RuleContext
@@ -102,12 +101,10 @@ def load_rules(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
 def default_rules() -> tuple[Rule, ...]:
     """The rules shipped with the package."""
     text = resources.files("veritext").joinpath("data/signals.yaml").read_text(encoding="utf-8")
-    return load_rules(yaml.safe_load(text)["rules"])
+    return load_rules(load_yaml(text)["rules"])
 
 
-def evaluate(
-    ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None = None
-) -> tuple[Signal, ...]:
+def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None = None) -> tuple[Signal, ...]:
     """Run every rule in file order; composites see the rules that fired before them."""
     fired: list[Signal] = []
     names: set[str] = set()

@@ -91,9 +91,7 @@ def _is_gov(domain: str) -> bool:
 
 
 def _official_for(inst: Institution, host: str, registrable: str) -> bool:
-    return any(
-        host == d or host.endswith("." + d) or registrable == d for d in (*inst.domains, *inst.shorteners)
-    )
+    return any(host == d or host.endswith("." + d) or registrable == d for d in (*inst.domains, *inst.shorteners))
 
 
 @check("terms")
@@ -178,9 +176,7 @@ def homograph_domain(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> 
     bad: list[Span] = []
     folded = [e.span for e in ext.norm.edits if e.kind == "homoglyph"]
     for url in _urls(ext):
-        if url.attrs.get("punycode") or any(
-            s.start < url.span.end and url.span.start < s.end for s in folded
-        ):
+        if url.attrs.get("punycode") or any(s.start < url.span.end and url.span.start < s.end for s in folded):
             bad.append(url.span)
     return tuple(bad) or None
 
