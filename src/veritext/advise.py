@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -354,7 +354,7 @@ def advise(
         raise ValueError(f"risk must be one of {RISKS}, not {risk!r}")
     if jurisdiction not in JURISDICTIONS:
         raise ValueError(f"jurisdiction must be one of {JURISDICTIONS}, not {jurisdiction!r}")
-    templates, fallback = _plans()
+    fallback = _plans()[1]
     name = fallback
     if institution_name is not None:
         # Fall back per language, so a name known only in one language still reads naturally.
@@ -363,21 +363,14 @@ def advise(
         kind=kind,
         risk=risk,
         jurisdiction=jurisdiction,
-        signals=frozenset(signal_ids),
+        # Only the signals some step asks about matter: the smaller key makes _select's cache hit.
+        signals=frozenset(signal_ids) & _plan_signals(),
         scenarios=frozenset(scenario_ids),
         has_loan=context.has_loan,
         requested_code=context.requested_code,
         ledger=frozenset(ledger),
     )
-    chosen: list[tuple[int, int, StepTemplate, tuple[str, ...]]] = []
-    seen: set[str] = set()
-    for index, t in enumerate(templates):
-        conditions = _match(t.when, x)
-        if conditions is None or t.id in seen:
-            continue
-        seen.add(t.id)
-        chosen.append((t.order, index, t, conditions))
-    chosen.sort(key=lambda item: (item[0], item[1]))
+    chosen = _select(x)
     return tuple(
         Step(
             id=t.id,
@@ -388,6 +381,32 @@ def advise(
         )
         for _, _, t, conditions in chosen
     )
+
+
+@lru_cache(maxsize=4096)
+def _select(x: _Input) -> tuple[tuple[int, int, StepTemplate, tuple[str, ...]], ...]:
+    """The matching templates in plan order. Pure in ``x``, and bulk traffic repeats the same few
+    inputs, so it is cached."""
+    chosen: list[tuple[int, int, StepTemplate, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for index, t in enumerate(_plans()[0]):
+        conditions = _match(t.when, x)
+        if conditions is None or t.id in seen:
+            continue
+        seen.add(t.id)
+        chosen.append((t.order, index, t, conditions))
+    chosen.sort(key=lambda item: (item[0], item[1]))
+    return tuple(chosen)
+
+
+@cache
+def _plan_signals() -> frozenset[str]:
+    """Every signal id some step's ``when`` mentions."""
+    found: set[str] = set()
+    for t in _plans()[0]:
+        for clause in (t.when.clause, *t.when.any_of):
+            found |= clause.any_signals or frozenset()
+    return frozenset(found)
 
 
 def plan_contacts(plan: tuple[Step, ...]) -> tuple[Contact, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -123,13 +124,39 @@ def _cached(text: str, sender: str | None, received_at: datetime | None, context
     return triage_one(text, sender=sender, received_at=received_at, context=context)
 
 
+def _prefetch_model(texts: list[str]) -> None:
+    """Let the model score the chunk at once; the per-message stages then find the scores ready."""
+    from veritext.model import default_model
+
+    # A message that cannot be triaged raises its own error, in order, when its turn comes.
+    with contextlib.suppress(InputError):
+        default_model().prefetch([normalize(_clean_input(t)).lower for t in texts])
+
+
 # Only SMS-sized texts go through the cache: 4096 cached megabyte pastes would hold gigabytes.
 _CACHE_MAX_CHARS = 2_000
 
 
+_CHUNK = 512
+
+
 def triage_batch(messages: Iterable[Message | str]) -> Iterator[Verdict]:
-    """Triage many messages. Bulk traffic repeats templates, so identical inputs are analysed once."""
+    """Triage many messages. Identical inputs are analysed once (bulk traffic repeats templates), and
+    the statistical model scores each chunk of messages in one vectorised pass."""
+    chunk: list[Message | str] = []
     for m in messages:
+        chunk.append(m)
+        if len(chunk) >= _CHUNK:
+            yield from _triage_chunk(chunk)
+            chunk = []
+    if chunk:
+        yield from _triage_chunk(chunk)
+
+
+def _triage_chunk(chunk: list[Message | str]) -> Iterator[Verdict]:
+    texts = [m if isinstance(m, str) else m.text for m in chunk if isinstance(m, str | Message)]
+    _prefetch_model([t for t in texts if isinstance(t, str) and len(t) <= _CACHE_MAX_CHARS])
+    for m in chunk:
         if isinstance(m, str):
             text, sender, when, ctx = m, None, None, None
         elif isinstance(m, Message):

@@ -18,7 +18,7 @@ from veritext.evaluation.datasets import LabeledMessage
 from veritext.extract import extract
 from veritext.message import KINDS, Context
 from veritext.model import TextModel
-from veritext.model.fused import FusedEstimator, Parts, fuse
+from veritext.model.fused import FusedEstimator, Parts, choose_kind, fuse
 from veritext.normalize import normalize
 from veritext.pipeline import infer_jurisdiction
 from veritext.signals import evaluate
@@ -76,9 +76,7 @@ def score(
     for m in messages:
         p, language = parts[m.text]
         fraud, spam, kinds = fuse(p, model, language=language)
-        fused_kind = max(KINDS, key=lambda k: kinds[k])
-        if p.rule.kind == "other" and kinds[fused_kind] < 0.5:
-            fused_kind = "other"
+        fused_kind = choose_kind(p, kinds, model, language=language)
         model_kind = max(p.model.kind_probabilities, key=lambda k: p.model.kind_probabilities[k])
         scored.append(
             Scored(

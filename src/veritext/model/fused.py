@@ -61,6 +61,14 @@ def fuse(parts: Parts, model: TextModel, *, language: str) -> tuple[float, float
     return fraud, max(spam, fraud), kinds
 
 
+def choose_kind(parts: Parts, kinds: dict[str, float], model: TextModel, *, language: str) -> str:
+    """The verdict's kind: the rules' call where the model has no say in this language (or the rules
+    are trusted for it), else the most probable fused kind."""
+    if model.fusion(language).kind_model_weight == 0 or kinds == parts.rule.kind_probabilities:
+        return parts.rule.kind
+    return max(KINDS, key=lambda k: kinds[k])
+
+
 class FusedEstimator:
     """Kind, fraud and spam from the rules and the text model together."""
 
@@ -77,9 +85,7 @@ class FusedEstimator:
     def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
         parts = self.parts(ext, signals)
         fraud, spam, kinds = fuse(parts, self.model, language=ext.language)
-        kind = max(KINDS, key=lambda k: kinds[k])
-        if parts.rule.kind == "other" and kinds[kind] < 0.5:
-            kind = "other"  # neither side is confident: do not invent a kind
+        kind = choose_kind(parts, kinds, self.model, language=ext.language)
         evidence = parts.rule.kind_evidence if kind == parts.rule.kind else ()
         extra: tuple[Signal, ...] = ()
         # Only a model that has a say in this language gets a reason in the verdict, and only on

@@ -31,6 +31,16 @@ class Rule:
     check: str
     description: I18nText
     params: Mapping[str, Any] = field(default_factory=dict)
+    # What must be present (lexicon categories, "@entity" kinds) for the check to have any chance:
+    # checking set membership first skips most rules on most messages without calling them.
+    gate: frozenset[str] = frozenset()
+    gate_all: bool = False
+
+    def may_fire(self, available: frozenset[str] | set[str]) -> bool:
+        """Cheap pre-test: ``False`` means the check cannot fire on a message with only ``available``."""
+        if not self.gate:
+            return True
+        return self.gate <= available if self.gate_all else not self.gate.isdisjoint(available)
 
     def evaluate(self, ext: Extraction, rc: RuleContext) -> Signal | None:
         """The signal this rule gives for ``ext``, or ``None``."""
@@ -80,6 +90,8 @@ def load_rules(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
         if not desc.get("zh") or not desc.get("en"):
             raise ValueError(f"rule {rid}: needs a description in zh and en")
         ids.add(rid)
+        params = dict(raw.get("params") or {})
+        gate, gate_all = _gate(str(raw["check"]), params)
         rules.append(
             Rule(
                 id=rid,
@@ -87,7 +99,9 @@ def load_rules(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
                 weight=float(raw["weight"]),
                 check=str(raw["check"]),
                 description=I18nText(zh=str(desc["zh"]), en=str(desc["en"])),
-                params=dict(raw.get("params") or {}),
+                params=params,
+                gate=gate,
+                gate_all=gate_all,
             )
         )
     for rule in rules:
@@ -95,6 +109,25 @@ def load_rules(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
             if dep not in ids:
                 raise ValueError(f"rule {rule.id}: composite refers to unknown rule {dep!r}")
     return tuple(rules)
+
+
+_URL_CHECKS = frozenset(
+    {"link_not_official", "official_domain_link", "lookalike_domain", "homograph_domain", "url_attr",
+     "suspicious_tld", "link_with"}
+)  # fmt: skip
+
+
+def _gate(check: str, params: Mapping[str, Any]) -> tuple[frozenset[str], bool]:
+    """The pre-test for a rule, derived from its check and parameters (see ``Rule.gate``)."""
+    if check == "terms":
+        return frozenset(params["categories"]), bool(params.get("all"))
+    if check in _URL_CHECKS:
+        return frozenset({"@url"}), False
+    if check == "entity":
+        return frozenset({"@" + str(params["kind"])}), False
+    if check == "impersonates":
+        return frozenset({str(params["category"])}), False
+    return frozenset(), False
 
 
 @cache
@@ -108,7 +141,11 @@ def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None
     """Run every rule in file order; composites see the rules that fired before them."""
     fired: list[Signal] = []
     names: set[str] = set()
+    available = set(ext.hits)
+    available.update("@" + e.kind for e in ext.entities)
     for rule in rules if rules is not None else default_rules():
+        if not rule.may_fire(available):
+            continue
         ctx = (
             RuleContext(rc.context, rc.jurisdiction, rc.received_at, frozenset(names))
             if rule.check == "composite"
