@@ -232,12 +232,18 @@ def find_campaigns(
     threshold: float = 0.6,
     top: int = 10,
 ) -> CampaignResult:
-    """Cluster the messages of a verdict table (needs :data:`CAMPAIGN_INPUT_COLUMNS`)."""
+    """Cluster the messages of a verdict table (needs :data:`CAMPAIGN_INPUT_COLUMNS`).
+
+    Everything per message stays in Arrow / numpy arrays of integer codes; only the few values kept
+    per campaign become Python objects, so a million messages fit in well under 2 GB.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = table.select(list(CAMPAIGN_INPUT_COLUMNS)).filter(pc.is_valid(table.column("template")))
+    table = table.select(list(CAMPAIGN_INPUT_COLUMNS))
+    if table.column("template").null_count:
+        table = table.filter(pc.is_valid(table.column("template")))
     enc = pc.dictionary_encode(table.column("template")).combine_chunks()
     seen: list[str] = enc.dictionary.to_pylist()
     # Sorted templates make every bucket's representative its smallest template, whatever the row
@@ -247,24 +253,26 @@ def find_campaigns(
     rank[order] = np.arange(len(seen), dtype=np.int64)
     templates = [seen[i] for i in order]
     tidx = rank[enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    del enc, seen
     labels = cluster_templates(templates, threshold=threshold)
     comp = labels[tidx]
     sizes = np.bincount(comp, minlength=len(templates))
     keep = sizes[comp] >= min_size
-    rows = table.filter(pa.array(keep)).append_column("comp", pa.array(comp[keep]))
-    comp_ids = np.unique(comp[keep])
-    # Stable ids: the smallest template of each component names it.
-    smallest: dict[int, str] = {}
-    for t_i, label in enumerate(labels):
-        if sizes[label] >= min_size:
-            cur = smallest.get(int(label))
-            if cur is None or templates[t_i] < cur:
-                smallest[int(label)] = templates[t_i]
-    cid_of = {c: campaign_id(smallest[int(c)]) for c in comp_ids}
-    cid_col = pa.array([cid_of[c] for c in comp[keep]], type=pa.string())
-    rows = rows.append_column("campaign_id", cid_col)
-    campaigns = _summarise(rows, top=top)
-    members = rows.select(["message_id", "campaign_id"])
+    rows = table if keep.all() else table.filter(pa.array(keep))
+    comp, tidx = comp[keep], tidx[keep]
+    # Labels are the smallest template index of each component: that template names the campaign.
+    comp_ids = np.unique(comp)
+    cid_of = {int(c): campaign_id(templates[int(c)]) for c in comp_ids}
+    dense = np.searchsorted(comp_ids, comp)  # 0 … campaigns-1, per message
+    campaigns = _summarise(rows, dense, tidx, [cid_of[int(c)] for c in comp_ids], templates, top=top)
+    members = pa.table(
+        {
+            "message_id": rows.column("message_id"),
+            "campaign_id": pa.DictionaryArray.from_arrays(
+                pa.array(dense, pa.int32()), pa.array([cid_of[int(c)] for c in comp_ids], pa.string())
+            ).cast(pa.string()),
+        }
+    )
     return CampaignResult(
         campaigns=tuple(sorted(campaigns, key=lambda c: (-c.size, c.campaign_id))),
         members=members,
@@ -273,96 +281,118 @@ def find_campaigns(
     )
 
 
-def _top(rows: pa.Table, key: str, top: int) -> dict[str, list[tuple[Any, int]]]:
-    """Per campaign, the ``top`` most common values of ``key`` with their counts.
-
-    Counting and ranking stay in Arrow / numpy: with a million messages there are about as many
-    (campaign, sender) pairs, and only the few kept per campaign become Python objects.
-    """
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes (-1 for null) and the values they stand for."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    valid = rows.filter(pc.is_valid(rows.column(key)))
-    counts = valid.group_by(["campaign_id", key]).aggregate([("message_id", "count")])
-    if counts.num_rows == 0:
+    enc = pc.dictionary_encode(column)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
+def _top_codes(group: np.ndarray, codes: np.ndarray, top: int) -> dict[int, list[tuple[int, int]]]:
+    """Per group, the ``top`` most frequent codes (ties: smaller code first) with their counts."""
+    import numpy as np
+
+    ok = codes >= 0
+    group, codes = group[ok], codes[ok]
+    if group.size == 0:
         return {}
-    counts = counts.sort_by([("campaign_id", "ascending"), ("message_id_count", "descending"), (key, "ascending")])
-    group = pc.dictionary_encode(counts.column("campaign_id")).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    sizes = np.diff(np.r_[starts, len(group)])
-    rank = np.arange(len(group)) - np.repeat(starts, sizes)
-    kept = counts.filter(pa.array(rank < top))
-    out: dict[str, list[tuple[Any, int]]] = {}
-    for r in kept.to_pylist():
-        out.setdefault(r["campaign_id"], []).append((r[key], r["message_id_count"]))
+    width = int(codes.max()) + 1
+    pairs, counts = np.unique(group * width + codes, return_counts=True)
+    g, c = pairs // width, pairs % width
+    order = np.lexsort((c, -counts, g))
+    g, c, counts = g[order], c[order], counts[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    out: dict[int, list[tuple[int, int]]] = {}
+    for gi, ci, n in zip(g[rank < top].tolist(), c[rank < top].tolist(), counts[rank < top].tolist(), strict=True):
+        out.setdefault(gi, []).append((ci, n))
     return out
 
 
-def _exploded(rows: pa.Table, key: str) -> pa.Table:
-    import pyarrow as pa
+def _distinct(group: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """How many different non-null codes each group has."""
+    import numpy as np
+
+    ok = codes >= 0
+    width = int(codes.max(initial=0)) + 1
+    return np.bincount(np.unique(group[ok] * width + codes[ok]) // width, minlength=n_groups)
+
+
+def _list_codes(rows: pa.Table, key: str, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """A list column flattened: (group per item, code per item, values)."""
     import pyarrow.compute as pc
 
     lists = rows.column(key).combine_chunks()
-    parents = pc.list_parent_indices(lists)
-    return pa.table(
-        {
-            "campaign_id": pc.take(rows.column("campaign_id"), parents),
-            key: pc.list_flatten(lists),
-            "message_id": pc.take(rows.column("message_id"), parents),
-        }
-    )
+    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    codes, values = _codes(pc.list_flatten(lists))
+    return group[parents], codes, values
 
 
-def _summarise(rows: pa.Table, *, top: int) -> list[Campaign]:
+def _summarise(
+    rows: pa.Table,
+    group: np.ndarray,
+    tidx: np.ndarray,
+    ids: Sequence[str],
+    templates: Sequence[str],
+    *,
+    top: int,
+) -> list[Campaign]:
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if rows.num_rows == 0:
         return []
-    risk_code = pc.index_in(rows.column("risk"), value_set=pa.array(RISK_ORDER))
-    rows = rows.append_column("risk_code", risk_code).append_column(
-        "is_high", pc.equal(rows.column("risk"), pa.scalar("high"))
-    )
-    agg = rows.group_by("campaign_id").aggregate(
-        [
-            ("message_id", "count"),
-            ("message_id", "min"),
-            ("template", "count_distinct"),
-            ("received_at", "min"),
-            ("received_at", "max"),
-            ("sender", "count_distinct"),
-            ("fraud_probability", "mean"),
-            ("risk_code", "approximate_median"),
-            ("is_high", "mean"),
-        ]
-    )
-    senders = _top(rows, "sender", top)
-    templates = _top(rows, "template", 1)
-    kinds = _top(rows, "kind", 1)
-    domains = _top(_exploded(rows, "domains"), "domains", top)
-    phones = _top(_exploded(rows, "phones"), "phones", top)
+    n_groups = len(ids)
+    size = np.bincount(group, minlength=n_groups)
+    risk_code = pc.index_in(rows.column("risk"), value_set=pa.array(RISK_ORDER)).fill_null(0)
+    risk_code = risk_code.to_numpy(zero_copy_only=False).astype(np.int64)
+    high = np.bincount(group, weights=(risk_code == 2), minlength=n_groups)
+    fraud = rows.column("fraud_probability").fill_null(0.0).to_numpy(zero_copy_only=False)
+    fraud_sum = np.bincount(group, weights=fraud, minlength=n_groups)
+    # The median member's risk (the upper median: a tie leans to the more dangerous reading).
+    per_risk = np.stack([np.bincount(group, weights=(risk_code == r), minlength=n_groups) for r in range(3)], axis=1)
+    median_risk = (np.cumsum(per_risk, axis=1) > (size[:, None] / 2)).argmax(axis=1)
+    grouped = pa.table({"g": pa.array(group), "t": rows.column("received_at"), "m": rows.column("message_id")})
+    agg = grouped.group_by("g").aggregate([("t", "min"), ("t", "max"), ("m", "min")]).to_pydict()
+    when = {g: (lo, hi, m) for g, lo, hi, m in zip(agg["g"], agg["t_min"], agg["t_max"], agg["m_min"], strict=True)}
+    sender_codes, sender_values = _codes(rows.column("sender"))
+    distinct_senders = _distinct(group, sender_codes, n_groups)
+    distinct_templates = _distinct(group, tidx, n_groups)
+    senders = _top_codes(group, sender_codes, top)
+    kinds_codes, kind_values = _codes(rows.column("kind"))
+    kinds = _top_codes(group, kinds_codes, 1)
+    common = _top_codes(group, tidx, 1)
+    dg, dc, dv = _list_codes(rows, "domains", group)
+    domains = _top_codes(dg, dc, top)
+    pg, pcodes, pv = _list_codes(rows, "phones", group)
+    phones = _top_codes(pg, pcodes, top)
     out = []
-    for r in agg.to_pylist():
-        cid = r["campaign_id"]
-        median = r["risk_code_approximate_median"]
+    for g in range(n_groups):
+        first, last, example = when[g]
         out.append(
             Campaign(
-                campaign_id=cid,
-                size=r["message_id_count"],
-                distinct_templates=r["template_count_distinct"],
-                first_seen=r["received_at_min"],
-                last_seen=r["received_at_max"],
-                distinct_senders=r["sender_count_distinct"],
-                top_senders=tuple(str(v) for v, _ in senders.get(cid, [])),
-                domains=tuple(str(v) for v, _ in domains.get(cid, [])),
-                phones=tuple(str(v) for v, _ in phones.get(cid, [])),
-                template=str(templates[cid][0][0]),
-                kind=str(kinds[cid][0][0]) if cid in kinds else "other",
-                risk=RISK_ORDER[round(median)] if median is not None else "low",
-                high_share=round(float(r["is_high_mean"] or 0.0), 4),
-                mean_fraud_probability=round(float(r["fraud_probability_mean"] or 0.0), 4),
-                example_message_id=str(r["message_id_min"]),
+                campaign_id=ids[g],
+                size=int(size[g]),
+                distinct_templates=int(distinct_templates[g]),
+                first_seen=first,
+                last_seen=last,
+                distinct_senders=int(distinct_senders[g]),
+                top_senders=tuple(str(sender_values[c]) for c, _ in senders.get(g, [])),
+                domains=tuple(str(dv[c]) for c, _ in domains.get(g, [])),
+                phones=tuple(str(pv[c]) for c, _ in phones.get(g, [])),
+                template=templates[common[g][0][0]],
+                kind=str(kind_values[kinds[g][0][0]]) if g in kinds else "other",
+                risk=RISK_ORDER[int(median_risk[g])],
+                high_share=round(float(high[g] / size[g]), 4),
+                mean_fraud_probability=round(float(fraud_sum[g] / size[g]), 4),
+                example_message_id=str(example),
             )
         )
     return out

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from veritext import Context, InputError, Verdict, cli_loans, cli_model, triage
+from veritext import Context, InputError, Verdict, cli_loans, cli_model, cli_report, cli_scan, cli_web, triage
 from veritext.decide import kind_name
 from veritext.samples import SAMPLES
 
@@ -218,14 +218,8 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
 
 # Command groups that live in their own modules register themselves here (one line each).
 # --- command registrations ---
-cli_model.register(app)
-cli_loans.register(app)
-from veritext import cli_report  # noqa: E402  (report, conduct, evidence)
-
-cli_report.register(app)
-from veritext import cli_scan  # noqa: E402  (scan, campaigns, export, scan-report)
-
-cli_scan.register(app)
+for _group in (cli_model, cli_loans, cli_report, cli_scan, cli_web):
+    _group.register(app)
 # --- end command registrations ---
 
 

@@ -16,28 +16,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from veritext import Context, InputError, Verdict, triage
-from veritext.report import (
-    ConductReport,
-    EvidenceMessage,
-    MessagesError,
-    PdfUnavailable,
-    Redaction,
-    check_conduct,
-    conduct_text,
-    draft_text,
-    drafts,
-    drafts_html,
-    html_to_pdf,
-    read_messages,
-    unavailable,
-    write_bundle,
-)
-from veritext.report.views import ui
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from veritext.report import ConductReport, EvidenceMessage, Redaction
 
 __all__ = ["conduct", "evidence", "register", "report"]
 
@@ -85,6 +73,15 @@ MaxPerDayOpt = Annotated[
 ]
 
 
+def _r() -> ModuleType:
+    # The report stage (Jinja2, and WeasyPrint for PDFs) loads only when one of these commands runs,
+    # so `veritext check` never depends on it.
+    import veritext.report
+    import veritext.report.views
+
+    return veritext.report
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"veritext: error: {message}", err=True)
     return typer.Exit(EXIT_INPUT_ERROR)
@@ -92,8 +89,8 @@ def _fail(message: str) -> typer.Exit:
 
 def _redaction(include_originals: bool, my_phone: Sequence[str] | None, name: Sequence[str] | None) -> Redaction:
     if include_originals:
-        return Redaction.off()
-    return Redaction(own_phones=tuple(my_phone or ()), names=tuple(name or ()))
+        return _r().Redaction.off()  # type: ignore[no-any-return]
+    return _r().Redaction(own_phones=tuple(my_phone or ()), names=tuple(name or ()))  # type: ignore[no-any-return]
 
 
 def _langs(lang: Lang | None, default: str) -> tuple[str, ...]:
@@ -108,8 +105,8 @@ def _context(jurisdiction: Where | None, has_loan: YesNo) -> Context:
 
 def _messages(path: Path) -> tuple[EvidenceMessage, ...]:
     try:
-        return read_messages(path)
-    except MessagesError as exc:
+        return _r().read_messages(path)  # type: ignore[no-any-return]
+    except _r().MessagesError as exc:
         raise _fail(str(exc)) from None
 
 
@@ -139,7 +136,7 @@ def _conduct(
     messages: Sequence[EvidenceMessage], ctx: Context, max_per_day: int | None, timezone: str | None = None
 ) -> ConductReport:
     try:
-        return check_conduct(
+        return _r().check_conduct(  # type: ignore[no-any-return]
             messages, jurisdiction=ctx.jurisdiction, context=ctx, max_per_day=max_per_day, timezone=timezone
         )
     except (InputError, ValueError) as exc:  # ValueError includes ReportDataError: a broken data file
@@ -205,7 +202,7 @@ def report(
         message, when = _read_text(text), _time(received_at)
     try:
         verdict = triage(message, sender=sender, received_at=when, context=ctx)
-        result = drafts(verdict, history=history_msgs, findings=findings, redaction=redaction, only=channel)
+        result = _r().drafts(verdict, history=history_msgs, findings=findings, redaction=redaction, only=channel)
     except (InputError, ValueError) as exc:
         raise _fail(str(exc)) from None
     if out is not None:
@@ -217,19 +214,19 @@ def report(
             "risk": verdict.risk,
             "redacted": redaction.enabled,
             "drafts": [d.to_dict() for d in result],
-            "unavailable": [u.to_dict() for u in unavailable(verdict.jurisdiction)],
+            "unavailable": [u.to_dict() for u in _r().unavailable(verdict.jurisdiction)],
             "sent": False,
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     for lg in _langs(lang, verdict.language):
-        words = ui(lg)
+        words = _r().views.ui(lg)
         if not result:
             typer.echo(f"{words['no_channel']} ({verdict.jurisdiction})")
         for d in result:
-            typer.echo(draft_text(d, lg))
+            typer.echo(_r().draft_text(d, lg))
             typer.echo("")
-        notes = unavailable(verdict.jurisdiction)
+        notes = _r().unavailable(verdict.jurisdiction)
         if notes:
             typer.echo(f"{words['unavailable']}:")
             for note in notes:
@@ -239,14 +236,14 @@ def report(
 
 def _write_drafts(out: Path, verdict: Verdict, result: Sequence[Any], *, pdf: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    html = drafts_html(result)
+    html = _r().drafts_html(result)
     payload = {"jurisdiction": verdict.jurisdiction, "drafts": [d.to_dict() for d in result], "sent": False}
     (out / "drafts.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out / "drafts.html").write_text(html, encoding="utf-8")
     if pdf:
         try:
-            (out / "drafts.pdf").write_bytes(html_to_pdf(html))
-        except PdfUnavailable as exc:
+            (out / "drafts.pdf").write_bytes(_r().html_to_pdf(html))
+        except _r().PdfUnavailable as exc:
             raise _fail(f"{exc} (or use --no-pdf)") from None
     typer.echo(f"veritext: wrote drafts to {out}", err=True)
 
@@ -282,7 +279,7 @@ def conduct(
     else:
         default = "zh" if result.jurisdiction == "CN" else "en"
         for lg in _langs(lang, default):
-            typer.echo(conduct_text(result, lg, redaction=redaction))
+            typer.echo(_r().conduct_text(result, lg, redaction=redaction))
             typer.echo("")
     raise typer.Exit(EXIT_FINDINGS if result.findings else 0)
 
@@ -303,8 +300,8 @@ def evidence(
     messages = _messages(file)
     result = _conduct(messages, _context(jurisdiction, has_loan), max_per_day, timezone)
     try:
-        files = write_bundle(result, out, redaction=_redaction(include_originals, my_phone, name), pdf=not no_pdf)
-    except PdfUnavailable as exc:
+        files = _r().write_bundle(result, out, redaction=_redaction(include_originals, my_phone, name), pdf=not no_pdf)
+    except _r().PdfUnavailable as exc:
         raise _fail(f"{exc} (or use --no-pdf)") from None
     except OSError as exc:
         raise _fail(f"cannot write to {out}: {exc.strerror or exc}") from None

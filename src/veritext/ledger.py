@@ -290,7 +290,8 @@ def parse_due(text: str, *, currency: str = "CNY") -> Instalment:
     if len(parts) > 2 or not parts[0]:
         raise LedgerError(f"due: {text!r} should be YYYY-MM-DD, YYYY-MM-DD=AMOUNT or YYYY-MM-DD=AMOUNT=paid")
     day = parse_date(parts[0], field="due")
-    amount = parse_amount(parts[1], field="due amount", currency=currency) if len(parts) == 2 else None
+    # "2026-12-15==paid" (an empty amount) was written by older exports: read it as no amount.
+    amount = parse_amount(parts[1], field="due amount", currency=currency) if len(parts) == 2 and parts[1] else None
     return Instalment(due=day, amount=amount, paid=paid)
 
 
@@ -299,8 +300,6 @@ def format_due(inst: Instalment) -> str:
     out = inst.due.isoformat()
     if inst.amount is not None:
         out += f"={inst.amount:f}"
-    elif inst.paid:
-        out += "="
     return out + ("=paid" if inst.paid else "")
 
 

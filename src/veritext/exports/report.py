@@ -139,8 +139,8 @@ def render_html(data: ReportData, *, title: str | None = None, top: int = 10) ->
         },
         {"value": f"{totals['medium']:,}", "zh": "中风险", "en": "medium risk", "cls": "medium"},
         {"value": f"{len(data.campaigns.campaigns):,}", "zh": "群发活动", "en": "campaigns", "cls": ""},
-        {"value": f"{len(s.top_domains):,}+" if len(s.top_domains) >= top else f"{len(s.top_domains):,}",
-         "zh": "涉及域名", "en": "domains", "cls": ""},
+        {"value": f"{s.distinct_senders:,}", "zh": "发送号码", "en": "senders", "cls": ""},
+        {"value": f"{s.distinct_domains:,}", "zh": "涉及域名", "en": "domains", "cls": ""},
     ]  # fmt: skip
     if s.errors:
         cards.append({"value": f"{s.errors:,}", "zh": "无法分析", "en": "not triaged", "cls": "medium"})

@@ -51,6 +51,8 @@ class ScanSummary:
     top_senders: tuple[Ranked, ...]
     top_domains: tuple[Ranked, ...]
     sources: tuple[SourceStats, ...] = field(default=())
+    distinct_senders: int = 0
+    distinct_domains: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (kept in the checkpoint)."""
@@ -66,6 +68,8 @@ class ScanSummary:
             top_senders=tuple(Ranked(**r) for r in d["top_senders"]),
             top_domains=tuple(Ranked(**r) for r in d["top_domains"]),
             sources=tuple(SourceStats(**s) for s in d.get("sources", [])),
+            distinct_senders=d.get("distinct_senders", 0),
+            distinct_domains=d.get("distinct_domains", 0),
         )
 
 
@@ -102,6 +106,8 @@ def summarise(tables: Iterable[pa.Table], *, sources: tuple[SourceStats, ...] = 
         top_senders=_ranked(table, "sender", top),
         top_domains=_ranked(domains, "domain", top),
         sources=sources,
+        distinct_senders=int(pc.count_distinct(table.column("sender")).as_py()),
+        distinct_domains=int(pc.count_distinct(domains.column("domain")).as_py()),
     )
 
 

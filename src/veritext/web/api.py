@@ -35,7 +35,8 @@ from veritext.web.schemas import (
     TriageIn,
     VerdictOut,
 )
-from veritext.web.service import due_list, personal, run_check
+from veritext.web.service import Personal, due_list, personal, run_check
+from veritext.web.slots import in_triage_slot
 from veritext.web.storage import StoreProvider
 
 __all__ = ["router"]
@@ -66,7 +67,7 @@ def _ok(model: type[Any], description: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"model": model, "description": description}}
 
 
-def _not_found(what: str, item_id: int) -> WebError:
+def _not_found(what: tuple[str, str], item_id: int) -> WebError:
     return WebError(
         status=404,
         slug="not-found",
@@ -99,22 +100,27 @@ def health() -> JSONResponse:
     responses={**_ok(VerdictOut, "The verdict: the same JSON as `veritext check --json`."), **_WRITE},
     summary="Triage one message",
 )
-def triage(body: TriageIn, request: Request) -> JSONResponse:
+async def triage(body: TriageIn, request: Request) -> JSONResponse:
     """What the message is, how risky, why (signals with spans into the original text), and the plan."""
     provider = _provider(request)
-    verdict = run_check(
-        personal=personal(provider, use_ledger=body.context.use_ledger),
-        text=body.text,
-        sender=body.sender,
-        received_at=body.received_at,
-        has_loan=body.context.has_loan,
-        requested_code=body.context.requested_code,
-        jurisdiction=body.context.jurisdiction,
-    )
-    data = verdict.to_dict()
-    if body.save:
-        history.add(provider.store(), verdict=data, keep=_config(request).history_limit)
-    return JSONResponse(data)
+    keep = _config(request).history_limit
+
+    def work() -> dict[str, Any]:
+        verdict = run_check(
+            personal=personal(provider, use_ledger=body.context.use_ledger),
+            text=body.text,
+            sender=body.sender,
+            received_at=body.received_at,
+            has_loan=body.context.has_loan,
+            requested_code=body.context.requested_code,
+            jurisdiction=body.context.jurisdiction,
+        )
+        data = verdict.to_dict()
+        if body.save:
+            history.add(provider.store(), verdict=data, keep=keep)
+        return data
+
+    return JSONResponse(await in_triage_slot(work))
 
 
 @router.post(
@@ -123,29 +129,34 @@ def triage(body: TriageIn, request: Request) -> JSONResponse:
     responses={**_ok(BatchOut, "One verdict per message, in order."), **_WRITE},
     summary="Triage up to 100 messages",
 )
-def triage_batch(body: BatchIn, request: Request) -> JSONResponse:
+async def triage_batch(body: BatchIn, request: Request) -> JSONResponse:
     """Triage each message in order; the body holds at most 100 messages (and at most the size limit)."""
     provider = _provider(request)
-    saved = {}
-    verdicts = []
-    for item in body.messages:
-        use = item.context.use_ledger
-        if use not in saved:
-            saved[use] = personal(provider, use_ledger=use)
-        verdict = run_check(
-            personal=saved[use],
-            text=item.text,
-            sender=item.sender,
-            received_at=item.received_at,
-            has_loan=item.context.has_loan,
-            requested_code=item.context.requested_code,
-            jurisdiction=item.context.jurisdiction,
-        )
-        data = verdict.to_dict()
-        if item.save:
-            history.add(provider.store(), verdict=data, keep=_config(request).history_limit)
-        verdicts.append(data)
-    return JSONResponse({"verdicts": verdicts})
+    keep = _config(request).history_limit
+
+    def work() -> list[dict[str, Any]]:
+        saved: dict[bool, Personal] = {}
+        verdicts = []
+        for item in body.messages:
+            use = item.context.use_ledger
+            if use not in saved:
+                saved[use] = personal(provider, use_ledger=use)
+            verdict = run_check(
+                personal=saved[use],
+                text=item.text,
+                sender=item.sender,
+                received_at=item.received_at,
+                has_loan=item.context.has_loan,
+                requested_code=item.context.requested_code,
+                jurisdiction=item.context.jurisdiction,
+            )
+            data = verdict.to_dict()
+            if item.save:
+                history.add(provider.store(), verdict=data, keep=keep)
+            verdicts.append(data)
+        return verdicts
+
+    return JSONResponse({"verdicts": await in_triage_slot(work)})
 
 
 # ---------------------------------------------------------------------- loans
@@ -212,7 +223,7 @@ def import_loans(body: ImportIn, request: Request) -> JSONResponse:
     return JSONResponse({"imported": len(saved), "loans": [loan.to_dict() for loan in saved]}, status_code=201)
 
 
-@router.get("/loans/{loan_id}", response_model=None, responses={**_ok(LoanOut, "The loan."), **_READ_ONE})
+@router.get("/loans/{loan_id:int}", response_model=None, responses={**_ok(LoanOut, "The loan."), **_READ_ONE})
 def get_loan(loan_id: LoanId, request: Request) -> JSONResponse:
     """One loan."""
     loan = _provider(request).store().loan(loan_id)
@@ -221,7 +232,9 @@ def get_loan(loan_id: LoanId, request: Request) -> JSONResponse:
     return JSONResponse(loan.to_dict())
 
 
-@router.put("/loans/{loan_id}", response_model=None, responses={**_ok(LoanOut, "The loan as stored."), **_WRITE_ONE})
+@router.put(
+    "/loans/{loan_id:int}", response_model=None, responses={**_ok(LoanOut, "The loan as stored."), **_WRITE_ONE}
+)
 def update_loan(loan_id: LoanId, body: LoanIn, request: Request) -> JSONResponse:
     """Replace a loan with these fields."""
     store = _provider(request).store()
@@ -239,7 +252,10 @@ def update_loan(loan_id: LoanId, body: LoanIn, request: Request) -> JSONResponse
 
 
 @router.delete(
-    "/loans/{loan_id}", status_code=204, response_model=None, responses={204: {"description": "Deleted."}, **_WRITE_ONE}
+    "/loans/{loan_id:int}",
+    status_code=204,
+    response_model=None,
+    responses={204: {"description": "Deleted."}, **_WRITE_ONE},
 )
 def delete_loan(loan_id: LoanId, request: Request) -> Response:
     """Delete a loan and its due dates."""
@@ -274,7 +290,7 @@ def clear_history(request: Request) -> JSONResponse:
 
 
 @router.get(
-    "/history/{entry_id}",
+    "/history/{entry_id:int}",
     response_model=None,
     responses={**_ok(HistoryRecordOut, "The check with its verdict as it was shown."), **_READ_ONE},
 )
@@ -287,7 +303,7 @@ def get_history(entry_id: EntryId, request: Request) -> JSONResponse:
 
 
 @router.delete(
-    "/history/{entry_id}",
+    "/history/{entry_id:int}",
     status_code=204,
     response_model=None,
     responses={204: {"description": "Deleted."}, **_WRITE_ONE},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from http import HTTPStatus
 from importlib import resources
@@ -143,6 +144,10 @@ def create_app(config: WebConfig) -> FastAPI:
             text = exc.detail if isinstance(exc.detail, str) and exc.detail else phrase
             err = WebError(status=status, slug=phrase.lower().replace(" ", "-"), detail=I18nText(zh=text, en=text))
         err.headers.update(headers)
+        if status == 405:
+            allowed = _allowed_methods(app.openapi(), request.url.path)
+            if allowed:  # Starlette names only the first route's method when several share a path
+                err.headers["Allow"] = allowed
         return respond(request, err)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
@@ -164,9 +169,7 @@ def create_app(config: WebConfig) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(problem.pop("$defs", {}))
@@ -181,6 +184,18 @@ def create_app(config: WebConfig) -> FastAPI:
     return app
 
 
+def _allowed_methods(spec: dict[str, Any], path: str) -> str:
+    """The methods the OpenAPI document lists for ``path`` (path parameters are all integers here)."""
+    paths: dict[str, dict[str, Any]] = spec.get("paths", {})
+    ops = paths.get(path)
+    if ops is None:
+        for template, candidate in paths.items():
+            pattern = re.sub(r"\\\{[^}]*\\\}", "[0-9]+", re.escape(template))
+            if re.fullmatch(pattern, path):
+                ops = candidate
+                break
+    return ", ".join(sorted(m.upper() for m in ops or {}))
+
+
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:g} MiB" if n >= 1024 * 1024 else f"{n / 1024:g} KiB"
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -55,7 +56,7 @@ def segments(text: str, signals: Sequence[Mapping[str, Any]]) -> tuple[Segment, 
                 cover.append((start, end, index))
     cuts = sorted({0, n, *(s for s, _, _ in cover), *(e for _, e, _ in cover)})
     out: list[Segment] = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in pairwise(cuts):
         if end <= start:
             continue
         hits = tuple(sorted({i for s, e, i in cover if s <= start and end <= e}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-__all__ = ["LANG_COOKIE", "LANGS", "UI", "choose_lang", "translator", "ui"]
+__all__ = ["LANGS", "LANG_COOKIE", "UI", "choose_lang", "translator", "ui"]
 
 LANGS = ("zh", "en")
 LANG_COOKIE = "vt_lang"
@@ -69,18 +69,24 @@ UI: Mapping[str, tuple[str, str]] = {
     "risk_low": ("低", "Low"),
     "risk_medium": ("中", "Medium"),
     "risk_high": ("高", "High"),
-    "risk_low_help": ("看起来像真实的通知，仍请通过官方渠道核实。", "Looks genuine; still check through official channels."),
-    "risk_medium_help": ("有可疑之处，先核实再行动。", "Some warning signs: verify before you act."),
-    "risk_high_help": ("很可能是诈骗或违规催收，不要点链接、不要回电。", "Likely fraud or abusive collection: do not click or call back."),
+    "risk_low_help": ("警示信号很少。仍请按下面的步骤核实。", "Few warning signs. Still follow the steps below."),
+    "risk_medium_help": (
+        "有一些警示信号：先按下面的步骤核实，再行动。",
+        "Some warning signs: follow the steps below before you act.",
+    ),
+    "risk_high_help": (
+        "警示信号很多：任何操作之前，先按下面的步骤做。",
+        "Many warning signs: follow the steps below before doing anything.",
+    ),
     "fraud_probability": ("诈骗可能性", "Fraud probability"),
     "sender_shown": ("发送方", "Sender"),
-    "sender_type": ("号码类型", "number type"),
     "ledger_used": ("已与你的 {n} 笔贷款核对", "Checked against your {n} loan(s)"),
     "original": ("原文（标出的是证据）", "The message, with the evidence marked"),
     "original_hint": (
-        "用 Tab 键逐个移到标记处，或把鼠标移上去，可看到理由。红色：可疑；绿色：像真的；下划线：判断类型的字眼。",
-        "Tab to each mark, or hover over it, to see why it counts. Red: a warning sign; green: looks genuine; "
-        "underlined: words that tell the kind.",
+        "用 Tab 键逐个移到标记处，或把鼠标移上去，可看到理由（按 Esc 隐藏）。红色：可疑；绿色：像真的；"
+        "虚线：判断类型的字眼。",
+        "Tab to each mark, or hover over it, to see why it counts (Escape hides it). Red: a warning sign; "
+        "green: looks genuine; dotted underline: words that tell the kind.",
     ),
     "reason_up": ("可疑", "warning sign"),
     "reason_down": ("像真的", "looks genuine"),

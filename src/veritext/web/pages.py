@@ -11,10 +11,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from veritext.ledger import CsvError, LedgerError, Loan, decode_csv, institution_label, loan_fields, loan_from_fields, read_csv, write_csv
+from veritext.ledger import (
+    CsvError,
+    LedgerError,
+    Loan,
+    decode_csv,
+    institution_label,
+    loan_fields,
+    loan_from_fields,
+    read_csv,
+    write_csv,
+)
 from veritext.message import ANSWERS, JURISDICTIONS
 from veritext.store import StoreError
 from veritext.web import history
@@ -24,6 +35,7 @@ from veritext.web.problems import WebError
 from veritext.web.render import Renderer
 from veritext.web.security import CSRF_COOKIE, CSRF_FIELD, check_csrf
 from veritext.web.service import due_list, personal, run_check
+from veritext.web.slots import in_triage_slot
 from veritext.web.storage import StoreProvider
 
 __all__ = ["router"]
@@ -147,7 +159,7 @@ def check_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/check", response_class=HTMLResponse)
-def check_submit(
+async def check_submit(
     request: Request,
     text: Annotated[str, Form()] = "",
     sender: Annotated[str, Form()] = "",
@@ -191,19 +203,22 @@ def check_submit(
     if errors:
         return _check_page(request, status=422, form=form, errors=errors)
     provider = _provider(request)
-    verdict = run_check(
-        personal=personal(provider, use_ledger=True),
-        text=text,
-        sender=sender.strip() or None,
-        received_at=when,
-        has_loan=has_loan,
-        requested_code=requested_code,
-        jurisdiction=jurisdiction or None,
-    )
-    data = verdict.to_dict()
-    saved_id = None
-    if save:
-        saved_id = history.add(provider.store(), verdict=data, keep=_config(request).history_limit)
+    keep = _config(request).history_limit
+
+    def work() -> tuple[dict[str, Any], int | None]:
+        verdict = run_check(
+            personal=personal(provider, use_ledger=True),
+            text=text,
+            sender=sender.strip() or None,
+            received_at=when,
+            has_loan=has_loan,
+            requested_code=requested_code,
+            jurisdiction=jurisdiction or None,
+        )
+        data = verdict.to_dict()
+        return data, (history.add(provider.store(), verdict=data, keep=keep) if save else None)
+
+    data, saved_id = await in_triage_slot(work)
     return _check_page(
         request,
         form=form,
@@ -232,14 +247,19 @@ def _loan_rows(loans: tuple[Loan, ...], lang: str, today: date) -> list[dict[str
     return rows
 
 
-def _loan_form(loan: Loan | None = None, **values: str) -> dict[str, str]:
+def _loan_form(loan: Loan | None = None, values: dict[str, str] | None = None) -> dict[str, str]:
     form = {name: "" for name in _LOAN_FORM_FIELDS}
     form.update(currency="CNY", status="active")
     if loan is not None:
         fields = loan_fields(loan)
         form.update({k: fields.get(k, "") for k in _LOAN_FORM_FIELDS})
-        form["due"] = "\n".join(part for part in fields["due"].split(";") if part)
-    form.update(values)
+        # Written here rather than with ledger.format_due, which writes a paid date without an amount as
+        # "YYYY-MM-DD==paid", a form ledger.parse_due does not read back.
+        form["due"] = "\n".join(
+            i.due.isoformat() + (f"={i.amount:f}" if i.amount is not None else "") + ("=paid" if i.paid else "")
+            for i in loan.schedule
+        )
+    form.update(values or {})
     return form
 
 
@@ -313,11 +333,11 @@ async def add_loan(request: Request) -> Response:
     try:
         loan = loan_from_fields(_form_fields(values))
     except LedgerError as exc:
-        return _loans_page(request, status=422, form=_loan_form(**values), errors=str(exc).split("; "))
+        return _loans_page(request, status=422, form=_loan_form(values=values), errors=str(exc).split("; "))
     try:
         saved = _provider(request).store().add_loan(loan)
     except StoreError as exc:
-        return _loans_page(request, status=500, form=_loan_form(**values), errors=[str(exc)])
+        return _loans_page(request, status=500, form=_loan_form(values=values), errors=[str(exc)])
     return _see_other(f"/loans?notice=loan_added&id={saved.id}")
 
 
@@ -384,7 +404,7 @@ async def update_loan(request: Request, loan_id: ItemId) -> Response:
             status=422,
             active="loans",
             loan_id=loan_id,
-            form=_loan_form(**values),
+            form=_loan_form(values=values),
             errors=str(exc).split("; "),
         )
     return _see_other(f"/loans?notice=loan_updated&id={loan_id}")
@@ -429,7 +449,9 @@ def history_item(request: Request, entry_id: ItemId) -> HTMLResponse:
     record = history.get(_provider(request).store(), entry_id=entry_id)
     if record is None:
         raise WebError.from_key(status=404, slug="not-found", key="err_not_found")
-    return _renderer(request).page(request, "history_item.html", active="history", record=record, verdict=record.verdict)
+    return _renderer(request).page(
+        request, "history_item.html", active="history", record=record, verdict=record.verdict
+    )
 
 
 @router.post("/history/clear")

@@ -9,6 +9,7 @@ switch returns to).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
@@ -16,12 +17,17 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from veritext.decide import kind_name
+from veritext.ledger import format_money
 from veritext.message import I18nText
 from veritext.web.highlight import reveal, segments
 from veritext.web.i18n import LANG_COOKIE, UI, choose_lang, translator
 from veritext.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 
 __all__ = ["Renderer"]
+
+
+def _money(amount: Decimal | str, currency: str) -> str:
+    return format_money(amount if isinstance(amount, Decimal) else Decimal(amount), currency)
 
 
 def _percent(value: float) -> str:
@@ -49,10 +55,13 @@ class Renderer:
         self.env.filters["signed"] = _signed
         self.env.globals["segments"] = segments
         self.env.globals["csrf_field"] = CSRF_FIELD
+        self.env.globals["money"] = _money
 
     def lang(self, request: Request) -> str:
         """The request's interface language."""
-        return choose_lang(cookie=request.cookies.get(LANG_COOKIE), accept_language=request.headers.get("accept-language"))
+        return choose_lang(
+            cookie=request.cookies.get(LANG_COOKIE), accept_language=request.headers.get("accept-language")
+        )
 
     def page(
         self,

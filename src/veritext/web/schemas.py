@@ -8,9 +8,9 @@ real responses against them fails as soon as the core adds a field the documenta
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veritext.web.config import MAX_BATCH, MAX_SENDER_CHARS, MAX_TEXT_CHARS
 
@@ -48,9 +48,20 @@ Kind = Literal[
 Risk = Literal["low", "medium", "high"]
 Jurisdiction = Literal["CN", "US", "UK"]
 
+# What veritext.ledger accepts, as far as a pattern can say it (it also checks real dates, ISO 4217
+# codes, each currency's decimals and plausible rates, and answers 422 with the field named).
+_AMOUNT = r"^\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*$"
+_DUE = r"^\s*\d{4}-\d{2}-\d{2}\s*(?:=\s*\d+(?:\.\d+)?\s*)?(?:=\s*paid\s*)?$"
+_PENALTY = r"^\s*\d+(?:\.\d+)?\s*%?\s*(?:/|per\s+|每)?\s*(?:day|d|日|天|year|yr|y|年|annum)\s*$"
+_RATE = r"^\s*\d+(?:\.\d+)?\s*%?\s*$"
+_TEXT = r"^[^\x00-\x1f]*$"
+_NAME = r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$"
+Amount = Annotated[str, Field(pattern=_AMOUNT, max_length=30)] | Annotated[int, Field(ge=0, lt=10**15)]
+
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: "1" is not a number, 1 is not a string, 0 is not false, and 1700000000 is not a date.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Out(BaseModel):
@@ -79,6 +90,19 @@ class TriageIn(_In):
     received_at: datetime | None = Field(None, description="When it arrived, ISO 8601 (night-time checks).")
     context: ContextIn = Field(default_factory=ContextIn)  # type: ignore[arg-type]
     save: bool = Field(False, description="Also save the check to this server's history.")
+
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _iso_text(cls, value: Any) -> Any:
+        """Only ISO 8601 text (strict models take no other form of a date-time from JSON)."""
+        if value is None or isinstance(value, datetime):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-28T23:10:00+08:00")
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value[:40]!r} is not an ISO 8601 date-time") from None
 
 
 class BatchIn(_In):
@@ -187,23 +211,27 @@ class HealthOut(_Out):
 class LoanIn(_In):
     """A loan as text fields, validated by :func:`veritext.ledger.loan_from_fields` (the CSV's columns)."""
 
-    lender: str = Field(min_length=1, max_length=100, description="The lender's name, e.g. 招联金融.")
-    outstanding: str | int = Field(description="What you still owe, e.g. \"3000\" or \"3,000.50\".")
-    currency: str = Field("CNY", max_length=8, description="ISO 4217 code.")
-    due: list[str] = Field(
+    lender: str = Field(min_length=1, max_length=100, pattern=_NAME, description="The lender's name, e.g. 招联金融.")
+    outstanding: Amount = Field(
+        description='What you still owe, e.g. "3000" or "3,000.50" (no more decimals than the currency has).'
+    )
+    currency: str = Field("CNY", pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. CNY.")
+    due: list[Annotated[str, Field(pattern=_DUE, max_length=60)]] = Field(
         default_factory=list,
         max_length=400,
-        description="Due dates: YYYY-MM-DD, YYYY-MM-DD=AMOUNT, or YYYY-MM-DD=AMOUNT=paid.",
+        description="Due dates: YYYY-MM-DD, YYYY-MM-DD=AMOUNT, or YYYY-MM-DD=AMOUNT=paid (real calendar dates).",
     )
-    product: str = Field("", max_length=100)
-    principal: str | int | None = None
+    product: str = Field("", max_length=100, pattern=_TEXT)
+    principal: Amount | None = None
     status: Literal["active", "paid", "disputed"] = "active"
-    annual_rate: str | None = Field(None, max_length=20, description="e.g. 18%")
-    penalty_rate: str | None = Field(None, max_length=30, description="With its period: 0.05%/day or 36%/year.")
-    app: str = Field("", max_length=100)
-    hotline: str = Field("", max_length=40)
-    website: str = Field("", max_length=200)
-    note: str = Field("", max_length=500)
+    annual_rate: str | None = Field(None, max_length=20, pattern=_RATE, description="Percent a year, e.g. 18%.")
+    penalty_rate: str | None = Field(
+        None, max_length=30, pattern=_PENALTY, description="With its period: 0.05%/day or 36%/year."
+    )
+    app: str = Field("", max_length=100, pattern=_TEXT)
+    hotline: str = Field("", max_length=40, pattern=_TEXT)
+    website: str = Field("", max_length=200, pattern=_TEXT)
+    note: str = Field("", max_length=500, pattern=_TEXT)
     institution_id: str | None = Field(None, max_length=100, description="A registry id, when the name is ambiguous.")
 
     def fields(self) -> dict[str, str]:

@@ -12,7 +12,8 @@ One ASGI middleware, in this order:
    CSRF token (:func:`csrf_token`, :func:`check_csrf`).
 4. **Size** — a body over the limit is refused with 413, by ``Content-Length`` or while it streams in.
 5. **Headers** — a Content-Security-Policy without inline script (``script-src 'self'``), no framing, no
-   referrer, ``nosniff``, and ``no-store`` on everything except the static files.
+   referrer to other sites (``same-origin``: ``no-referrer`` would make Chrome send ``Origin: null`` with
+   our own forms), ``nosniff``, and ``no-store`` on everything except the static files.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ _SECURITY_HEADERS = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
@@ -206,7 +207,9 @@ class GuardMiddleware:
     def _limit_body(self, req: _Request, receive: Receive) -> Receive:
         limit = self.max_body_bytes
         length = req.headers.get("content-length")
-        too_large = WebError.from_key(status=413, slug="payload-too-large", key="err_too_large", limit=_human_size(limit))
+        too_large = WebError.from_key(
+            status=413, slug="payload-too-large", key="err_too_large", limit=_human_size(limit)
+        )
         if length is not None:
             try:
                 if int(length) > limit:
