@@ -142,6 +142,7 @@ _LATIN_RE = regex.compile(r"[A-Za-z]")
 _CN_SHORT_RE = regex.compile(r"(?<![\d.,])(?P<n>95\d{3}|96\d{3}|12\d{3}|400[- ]?\d{3}[- ]?\d{4})(?![\d.,])")
 _DIGIT_WINDOW_RE = regex.compile(r"\+?\d[\d\s().-]{5,18}\d")
 
+_MAX_VOCAB_ENTITIES = 50
 # Categories exposed as entities (the rest stay internal lexicon hits used by signals and kinds).
 _VOCAB_ENTITIES = {"legal": "legal_term", "overdue": "collection_term", "credit_report": "collection_term"}
 
@@ -289,7 +290,8 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
     _codes(norm, entities)
     found_insts = _organisations(norm, entities)
     for cat, kind in _VOCAB_ENTITIES.items():
-        for s, e in hits.get(cat, ()):
+        # Vocabulary entities only illustrate; a pasted 100 kB text need not list thousands of them.
+        for s, e in hits.get(cat, ())[:_MAX_VOCAB_ENTITIES]:
             entities.append(Entity(kind, text[s:e], norm.span(s, e), {"category": cat}))
 
     entities.sort(key=lambda ent: (ent.span.start, ent.span.end, ent.kind))
