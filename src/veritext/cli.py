@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from veritext import Context, InputError, Verdict, cli_loans, cli_model, cli_report, cli_scan, cli_web, triage
+from veritext.cli_options import Lang, Where, YesNo
 from veritext.decide import kind_name
 from veritext.samples import SAMPLES
 
@@ -30,23 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class YesNo(StrEnum):
-    yes = "yes"
-    no = "no"
-    unknown = "unknown"
-
-
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
-class Where(StrEnum):
-    CN = "CN"
-    US = "US"
-    UK = "UK"
 
 
 _RISK_STYLE = {"low": "bold green", "medium": "bold yellow", "high": "bold white on red"}
@@ -98,22 +81,14 @@ def _read_text(text: str | None) -> str:
 
 @app.command()
 def check(
-    text: Annotated[
-        str | None, typer.Argument(help="The message text, or '-' to read it from standard input.")
-    ] = None,
+    text: Annotated[str | None, typer.Argument(help="The message text, or '-' to read it from standard input.")] = None,
     sender: Annotated[str | None, typer.Option(help="The number or name the message came from.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly Verdict.to_dict() as JSON.")] = False,
     lang: Annotated[Lang | None, typer.Option(help="Interface language (default: the message's).")] = None,
     jurisdiction: Annotated[Where | None, typer.Option(help="Where you live (default: inferred).")] = None,
-    has_loan: Annotated[
-        YesNo, typer.Option(help="Do you have a loan with the lender it names?")
-    ] = YesNo.unknown,
-    requested_code: Annotated[
-        YesNo, typer.Option(help="Did you just ask for a verification code?")
-    ] = YesNo.unknown,
-    received_at: Annotated[
-        str | None, typer.Option(help="When it arrived, ISO 8601 (e.g. 2026-11-28T23:10).")
-    ] = None,
+    has_loan: Annotated[YesNo, typer.Option(help="Do you have a loan with the lender it names?")] = YesNo.unknown,
+    requested_code: Annotated[YesNo, typer.Option(help="Did you just ask for a verification code?")] = YesNo.unknown,
+    received_at: Annotated[str | None, typer.Option(help="When it arrived, ISO 8601 (e.g. 2026-11-28T23:10).")] = None,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Your loans and rules database (default: $VERITEXT_DB, else your data folder)."),
@@ -172,9 +147,7 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
     )
     console.print(head)
     if verdict.sender:
-        console.print(
-            Text.assemble((f"{_ui('sender', lang)}: ", "bold"), verdict.sender, f" ({verdict.sender_type})")
-        )
+        console.print(Text.assemble((f"{_ui('sender', lang)}: ", "bold"), verdict.sender, f" ({verdict.sender_type})"))
     body = Text(verdict.text)
     for sig in verdict.signals:
         style = "bold red" if sig.weight > 0 else "bold green" if sig.weight < 0 else "underline"
@@ -182,9 +155,7 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
             body.stylize(style, span.start, span.end)
     console.print(Text(_ui("message", lang), style="bold"))
     console.print(Text("  ") + body)
-    reasons = [s for s in verdict.signals if s.group != "kind"] + [
-        s for s in verdict.signals if s.group == "kind"
-    ]
+    reasons = [s for s in verdict.signals if s.group != "kind"] + [s for s in verdict.signals if s.group == "kind"]
     if reasons:
         console.print(Text(_ui("reasons", lang), style="bold"))
     for sig in reasons:
@@ -202,9 +173,7 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
     if verdict.scenarios:
         console.print(Text(_ui("why", lang), style="bold"))
         for sc in verdict.scenarios[:4]:
-            console.print(
-                Text.assemble(f"  • {sc.title.get(lang)} ", (f"— {sc.explanation.get(lang)}", "dim"))
-            )
+            console.print(Text.assemble(f"  • {sc.title.get(lang)} ", (f"— {sc.explanation.get(lang)}", "dim")))
     console.print(Text(_ui("plan", lang), style="bold"))
     for i, step in enumerate(verdict.plan, 1):
         cond = f"[{_ui('if', lang)} {_ui(step.condition, lang)}] " if step.condition else ""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from veritext import Context, InputError, Verdict, triage
+from veritext.cli_options import Where, YesNo
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -37,18 +38,6 @@ class Lang(StrEnum):
     zh = "zh"
     en = "en"
     both = "both"
-
-
-class Where(StrEnum):
-    CN = "CN"
-    US = "US"
-    UK = "UK"
-
-
-class YesNo(StrEnum):
-    yes = "yes"
-    no = "no"
-    unknown = "unknown"
 
 
 # Options shared by the three commands.

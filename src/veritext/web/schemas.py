@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from veritext.message import Answer, Jurisdiction, Kind, Risk
 from veritext.web.config import MAX_BATCH, MAX_SENDER_CHARS, MAX_TEXT_CHARS
 
 __all__ = [
@@ -32,21 +33,6 @@ __all__ = [
     "VerdictOut",
 ]
 
-Answer = Literal["yes", "no", "unknown"]
-Kind = Literal[
-    "verification_code",
-    "loan_marketing",
-    "marketing",
-    "repayment_reminder",
-    "overdue_collection",
-    "third_party_contact",
-    "legal_threat",
-    "account_notice",
-    "personal",
-    "other",
-]
-Risk = Literal["low", "medium", "high"]
-Jurisdiction = Literal["CN", "US", "UK"]
 
 # What veritext.ledger accepts, as far as a pattern can say it (it also checks real dates, ISO 4217
 # codes, each currency's decimals and plausible rates, and answers 422 with the field named).
