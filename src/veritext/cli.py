@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from veritext import Context, InputError, Verdict, cli_loans, cli_model, cli_report, cli_scan, cli_web, triage
-from veritext.cli_options import Lang, Where, YesNo
+from veritext.cli_options import Lang, Where, YesNo, decode_input
 from veritext.decide import kind_name
 from veritext.samples import SAMPLES
 
@@ -68,14 +68,10 @@ def _read_text(text: str | None) -> str:
     if text is None or text == "-":
         if sys.stdin.isatty() and text is None:
             raise _fail("give the message as an argument, or pipe it in and pass '-'")
-        data = sys.stdin.buffer.read()
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _fail(
-                f"standard input is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                "convert it first, e.g. iconv -f GB18030 -t UTF-8"
-            ) from None
+            return decode_input(sys.stdin.buffer.read())
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     return text
 
 

@@ -26,3 +26,14 @@ class Where(StrEnum):
     CN = "CN"
     US = "US"
     UK = "UK"
+
+
+def decode_input(data: bytes) -> str:
+    """Standard input as text; a ``ValueError`` with one clear line when it is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"standard input is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "convert it first, e.g. iconv -f GB18030 -t UTF-8"
+        ) from None

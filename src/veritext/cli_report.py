@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from veritext import Context, InputError, Verdict, triage
-from veritext.cli_options import Where, YesNo
+from veritext.cli_options import Where, YesNo, decode_input
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -101,14 +101,10 @@ def _messages(path: Path) -> tuple[EvidenceMessage, ...]:
 
 def _read_text(text: str | None) -> str:
     if text == "-":
-        data = sys.stdin.buffer.read()
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _fail(
-                f"standard input is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                "convert it first, e.g. iconv -f GB18030 -t UTF-8"
-            ) from None
+            return decode_input(sys.stdin.buffer.read())
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     return text or ""
 
 
