@@ -37,12 +37,7 @@ class AndroidXmlReader(Reader):
     format = "android-xml"
 
     def __iter__(self) -> Iterator[InboxRecord]:
-        try:
-            size = self.path.stat().st_size
-        except OSError as exc:
-            raise self.fail(tr(f"无法打开：{exc.strerror}", f"cannot open: {exc.strerror}")) from None
-        if size == 0:
-            raise self.fail(tr("文件是空的", "the file is empty"))
+        size = self.nonempty_size()
         self.stats.units_total = size
         offset, line_base, prefix = 0, 0, b""
         position = 0

@@ -60,6 +60,16 @@ class Reader(ABC):
         """An error about the whole file (or a row when reading stops)."""
         return InboxError(text, source=self.source, location=location)
 
+    def nonempty_size(self) -> int:
+        """The file's size in bytes; a clear error if it cannot be opened or is empty."""
+        try:
+            size = self.path.stat().st_size
+        except OSError as exc:
+            raise self.fail(tr(f"无法打开：{exc.strerror}", f"cannot open: {exc.strerror}")) from None
+        if size == 0:
+            raise self.fail(tr("文件是空的", "the file is empty"))
+        return size
+
     def issue(self, location: str, reason: I18nText, *, skipped: bool = True, fatal: bool | None = None) -> None:
         """Report a bad row: raise under ``stop`` (if ``fatal``, by default when skipped), else count it.
 

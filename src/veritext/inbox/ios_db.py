@@ -35,12 +35,7 @@ class IosDbReader(Reader):
     LOCK_TIMEOUT: ClassVar[float] = 3.0  # seconds to wait for another program's write lock
 
     def __iter__(self) -> Iterator[InboxRecord]:
-        try:
-            size = self.path.stat().st_size
-        except OSError as exc:
-            raise self.fail(tr(f"无法打开：{exc.strerror}", f"cannot open: {exc.strerror}")) from None
-        if size == 0:
-            raise self.fail(tr("文件是空的", "the file is empty"))
+        self.nonempty_size()
         con = self._connect(self.path)
         read = 0
         last = "—"

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from veritext.ledger import (
+    CSV_COLUMNS,
     CsvError,
     LedgerError,
     Loan,
@@ -44,21 +45,8 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ID_MAX = 2**63 - 1
 _PAGE_SIZE = 50
 _DUE_DAYS = 30
-_LOAN_FORM_FIELDS = (
-    "lender",
-    "outstanding",
-    "currency",
-    "product",
-    "principal",
-    "due",
-    "status",
-    "annual_rate",
-    "penalty_rate",
-    "app",
-    "hotline",
-    "website",
-    "note",
-)
+# The form edits what the CSV format holds, minus the ids the store assigns.
+_LOAN_FORM_FIELDS = tuple(c for c in CSV_COLUMNS if c not in ("id", "institution_id"))
 
 
 async def _csrf_guard(request: Request) -> None:
