@@ -138,3 +138,21 @@ def test_veritext_eval_refuses_an_unknown_label_naming_the_row(tmp_path: Path) -
     out = subprocess.run(exe, capture_output=True, text=True)
     assert out.returncode == 1
     assert ":3:" in out.stderr and "weird" in out.stderr
+
+
+def test_the_rules_call_on_a_loan_kind_stands_only_from_the_probability_where_it_beats_the_model() -> None:
+    from veritext.model.train import _fit_trust
+
+    # Out-of-fold evidence: the rules say "overdue" three times; at 0.60 and 0.65 they are wrong and the
+    # model-side call is right, at 0.95 the rules are right and the model-side call is wrong.
+    rule_kind = [
+        {"overdue_collection": 0.60, "marketing": 0.40},
+        {"overdue_collection": 0.65, "other": 0.35},
+        {"overdue_collection": 0.95, "account_notice": 0.05},
+    ]
+    trust = _fit_trust(rule_kind, ["marketing", "other", "account_notice"],
+                       ["marketing", "other", "overdue_collection"])  # fmt: skip
+    assert trust["overdue_collection"] == 0.7
+    # A loan kind with no labelled evidence keeps the rules' call from 0.5; others never override.
+    assert trust["repayment_reminder"] == 0.5
+    assert "marketing" not in trust

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from veritext.message import KINDS
 from veritext.model.features import model_text
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 DEFAULT_MODEL = "data/model/veritext-model.npz"
 _REQUIRED = ("vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind", "intercept_kind", "kinds",
-             "fusion", "meta")  # fmt: skip
+             "fusion", "kind_trust", "meta")  # fmt: skip
 
 
 class ModelError(RuntimeError):
@@ -79,6 +80,7 @@ class TextModel:
         self.intercept_kind = np.asarray(arrays["intercept_kind"], dtype=np.float64)
         self.kinds: tuple[str, ...] = tuple(str(k) for k in arrays["kinds"])
         fusion_arr = np.asarray(arrays["fusion"], dtype=np.float64)
+        trust_arr = np.asarray(arrays["kind_trust"], dtype=np.float64)
         shapes_ok = (
             self.idf.shape == (n,)
             and self.coef_spam.shape == (n,)
@@ -87,11 +89,14 @@ class TextModel:
             and self.coef_kind.shape == (len(self.kinds), n)
             and self.intercept_kind.shape == (len(self.kinds),)
             and fusion_arr.shape == (len(FUSION_LANGUAGES), 7)
+            and trust_arr.shape == (len(KINDS),)
         )
         if not shapes_ok:
             raise ModelError("model arrays have inconsistent shapes")
-        if not np.isfinite(fusion_arr).all() or not np.isfinite(self.coef_fraud).all():
+        if not all(np.isfinite(a).all() for a in (fusion_arr, trust_arr, self.coef_fraud)):
             raise ModelError("model arrays contain non-finite numbers")
+        # From which rule probability the rules' call on a kind stands (see train.fuse_kind).
+        self.kind_trust: dict[str, float] = dict(zip(KINDS, trust_arr.tolist(), strict=True))
         self.fusions = {
             lang: Fusion(spam=(f[0], f[1], f[2]), fraud=(f[3], f[4], f[5]), kind_model_weight=f[6])
             for lang, f in zip(FUSION_LANGUAGES, fusion_arr.tolist(), strict=True)

@@ -56,7 +56,9 @@ def fuse(parts: Parts, model: TextModel, *, language: str) -> tuple[float, float
     # temper the rules, but never veto a specific rule (a student-loan scam the data has never seen).
     fraud = _sigmoid(fb * logit(parts.rule.fraud_probability) + _clip(fa * parts.model.fraud_logit + fc, lo, hi))
     spam = _sigmoid(sb * logit(parts.rule_spam) + _clip(sa * parts.model.spam_logit + sc, lo, hi))
-    kinds = fuse_kind(parts.rule.kind_probabilities, parts.model.kind_probabilities, weights.kind_model_weight)
+    kinds = fuse_kind(
+        parts.rule.kind_probabilities, parts.model.kind_probabilities, weights.kind_model_weight, model.kind_trust
+    )
     # Fraud is spam by definition (unsolicited bulk): the spam score never falls below the fraud score.
     return fraud, max(spam, fraud), kinds
 

@@ -35,6 +35,9 @@ RULES_ONLY = (0.0, 1.0, 0.0)  # fusion weights (model, rule, bias) that keep the
 _MIN_FUSION_ROWS = 200
 _MIN_FUSION_CLASS = 20
 _MIN_KIND_ROWS = 100
+NEVER_TRUSTED = 2.0  # a trust threshold no probability reaches
+# Candidate trust thresholds for the rules' confident kind calls, lowest first.
+_TRUST_STEPS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, NEVER_TRUSTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +88,18 @@ def prepare(texts: Iterable[str]) -> list[Prepared]:
     return out
 
 
-def fuse_kind(rule: Mapping[str, float], model: Mapping[str, float], weight: float) -> dict[str, float]:
+def fuse_kind(
+    rule: Mapping[str, float], model: Mapping[str, float], weight: float, trust: Mapping[str, float]
+) -> dict[str, float]:
     """Log-linear mix of the two kind distributions: rule^(1-w) · model^w, renormalised.
 
     For the loan and debt kinds (data/decide.yaml ``rule_trusted_kinds``) the public data holds only a
-    handful of labelled rows, so when the rules are confident about one of them their call stands.
+    handful of labelled rows, so when the rules are confident enough about one of them (``trust``: a
+    probability per kind, fitted at training time) their call stands.
     A kind the model never learned gets an uninformative model probability, not zero.
     """
     best = max(rule, key=lambda k: rule[k]) if rule else "other"
-    if best in rule_trusted_kinds() and rule[best] >= 0.5:
+    if rule and rule[best] >= trust.get(best, NEVER_TRUSTED):
         return {k: float(rule.get(k, 0.0)) for k in KINDS}
     uninformative = 1.0 / max(len(model), 1)
     mixed = {
@@ -199,11 +205,12 @@ def train(
         if len(kinds) == 2:  # binary LR stores one row; expand to one row per class
             coef_kind = np.vstack([-coef_kind[0] / 2, coef_kind[0] / 2])
             intercept_kind = np.array([-intercept_kind[0] / 2, intercept_kind[0] / 2])
-        kind_weight = _best_kind_weight(X, kind_rows, y_kind, kinds, prep, seed)
+        kind_weight, trust = _fit_kind_fusion(X, kind_rows, y_kind, kinds, prep, seed)
     else:
         kinds = ["other", "personal"]
         coef_kind = np.zeros((2, len(vocab)))
         intercept_kind = np.zeros(2)
+        trust = _default_trust()
     # Like the fusion, the kind head only speaks for a language it has seen enough labelled rows of.
     kind_counts_by_lang = Counter(messages[int(i)].lang for i in kind_rows)
     fusion = np.array(
@@ -234,6 +241,7 @@ def train(
         "intercept_kind": intercept_kind.astype(np.float32),
         "kinds": np.asarray(kinds, dtype=str),
         "fusion": fusion,
+        "kind_trust": np.array([trust.get(k, NEVER_TRUSTED) for k in KINDS], dtype=np.float32),
         "meta": np.asarray(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
     }
 
@@ -262,9 +270,32 @@ def fit_offset_fusion(
     return float(max(w[0], 0.0)), 1.0, float(w[1])
 
 
-def _best_kind_weight(X: Any, rows: npt.NDArray[np.int64], y: npt.NDArray[np.int64], kinds: list[str],
-                      prep: Sequence[Prepared], seed: int) -> float:  # fmt: skip
-    """The kind mixing weight that maximises out-of-fold kind accuracy."""
+def _default_trust() -> dict[str, float]:
+    """Without labelled evidence the rules' call on a loan or debt kind stands from probability 0.5."""
+    return dict.fromkeys(rule_trusted_kinds(), _TRUST_STEPS[0])
+
+
+def _fit_trust(rule_kind: Sequence[Mapping[str, float]], mixed_best: Sequence[str],
+               gold: Sequence[str]) -> dict[str, float]:  # fmt: skip
+    """Per trusted kind, the lowest rule probability from which the rules' call is right at least as
+    often as the mixed call on the same rows (out-of-fold); kinds without labelled evidence keep 0.5."""
+    trust = _default_trust()
+    for kind in trust:
+        picked = [(r[kind], m == g, kind == g) for r, m, g in zip(rule_kind, mixed_best, gold, strict=True)
+                  if r and max(r, key=lambda k: r[k]) == kind]  # fmt: skip
+        if not picked:
+            continue
+        for step in _TRUST_STEPS:
+            rows = [(mixed_ok, rule_ok) for p, mixed_ok, rule_ok in picked if p >= step]
+            if sum(rule_ok for _, rule_ok in rows) >= sum(mixed_ok for mixed_ok, _ in rows):
+                trust[kind] = step
+                break
+    return trust
+
+
+def _fit_kind_fusion(X: Any, rows: npt.NDArray[np.int64], y: npt.NDArray[np.int64], kinds: list[str],
+                     prep: Sequence[Prepared], seed: int) -> tuple[float, dict[str, float]]:  # fmt: skip
+    """The kind mixing weight and the rules' trust thresholds that maximise out-of-fold kind accuracy."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -277,17 +308,23 @@ def _best_kind_weight(X: Any, rows: npt.NDArray[np.int64], y: npt.NDArray[np.int
         full = np.zeros((len(te), len(kinds)))
         full[:, clf.classes_] = proba
         probs[te] = full
-    best_w, best_acc = 0.0, -1.0
+    gold = [kinds[int(c)] for c in y]
+    rule_kind = [prep[int(i)].rule_kind for i in rows]
+    never = dict.fromkeys(KINDS, NEVER_TRUSTED)
+    best_w, best_trust, best_acc = 0.0, _default_trust(), -1.0
     for w in (0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0):
+        mixed = [fuse_kind(r, dict(zip(kinds, probs[j], strict=True)), w, never) for j, r in enumerate(rule_kind)]
+        mixed_best = [max(m, key=lambda kk: m[kk]) for m in mixed]
+        trust = _fit_trust(rule_kind, mixed_best, gold)
         correct = 0
-        for j, i in enumerate(rows):
-            model = dict(zip(kinds, probs[j], strict=True))
-            fused = fuse_kind(prep[int(i)].rule_kind, model, w)
-            correct += max(fused, key=lambda kk: fused[kk]) == kinds[y[j]]
+        for r, m, g in zip(rule_kind, mixed_best, gold, strict=True):
+            top = max(r, key=lambda kk: r[kk]) if r else "other"
+            call = top if r and r[top] >= trust.get(top, NEVER_TRUSTED) else m
+            correct += call == g
         acc = correct / len(rows)
         if acc > best_acc + 1e-9:
-            best_w, best_acc = w, acc
-    return best_w
+            best_w, best_trust, best_acc = w, trust, acc
+    return best_w, best_trust
 
 
 def save_arrays(arrays: Mapping[str, npt.NDArray[Any]], path: Path) -> None:
