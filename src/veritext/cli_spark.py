@@ -120,6 +120,7 @@ def spark_scan_command(
             "messages_in_campaigns": result.messages_in_campaigns,
             "skipped": result.skipped,
             "seconds": round(result.seconds, 2),
+            "triage_seconds": round(result.triage_seconds, 2),
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return

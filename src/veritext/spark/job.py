@@ -87,6 +87,8 @@ def spark_scan(spark: SparkSession, source: str, options: SparkScanOptions) -> S
         raise InboxError(tr(f"不是结果列：{bad}", f"not verdict columns: {bad}"))
     outputs = [p for p in (options.out, options.campaigns, options.members) if p]
     _check_free(spark, outputs, options.overwrite)
+    # Standard Parquet timestamps (UTC instants), not Spark's legacy INT96: other readers get the same type back.
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     messages = read_messages(spark, source, options.columns)
     cols = messages.columns
     fn = TriageBatches(
