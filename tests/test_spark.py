@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,3 +179,18 @@ def test_spark_scan_refuses_to_overwrite_and_names_missing_columns(spark: Any, t
     done = runner.invoke(app, ["spark-scan", str(src), "--out", str(out), "--no-campaigns"])
     assert done.exit_code == 1
     assert "已存在" in done.output and "already exists; pass --overwrite" in done.output
+
+
+def test_the_core_and_the_cli_start_without_importing_pyspark() -> None:
+    code = "import sys, veritext, veritext.cli, veritext.spark; print('pyspark' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_spark_scan_says_how_to_install_the_extra_when_pyspark_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # makes `import pyspark` fail as if not installed
+    done = runner.invoke(app, ["spark-scan", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "out")])
+    assert done.exit_code == 1
+    assert "pip install 'veritext[spark]'" in done.output and "没有安装 Spark" in done.output
