@@ -126,19 +126,12 @@ def test_same_verdicts_and_campaigns_as_the_local_scan(spark: Any, shared_data: 
     assert spark_table.column_names == list(local_c[next(iter(local_c))].keys())  # same fields, same order
     spark_c = {r["campaign_id"]: r for r in spark_table.to_pylist()}
     assert spark_c.keys() == local_c.keys()  # same ids: each is the hash of its smallest template
-    assert [r["size"] for r in spark_table.to_pylist()] == sorted((c["size"] for c in local_c.values()), reverse=True)
-    exact = ("size", "distinct_templates", "first_seen", "last_seen", "distinct_senders", "template", "risk")
+    assert list(spark_c) == list(local_c)  # same order: largest first, then by id
     for cid, c in local_c.items():
         s = spark_c[cid]
-        assert {f: s[f] for f in exact} == {f: c[f] for f in exact}, cid
-        assert s["example_message_id"] == c["example_message_id"]
-        assert s["high_share"] == pytest.approx(c["high_share"], abs=1e-4)
-        assert s["mean_fraud_probability"] == pytest.approx(c["mean_fraud_probability"], abs=1e-4)
-        # Ties in the top lists are ordered by input position locally and by value on Spark: compare sets
-        # when the list is not cut short.
-        for f in ("top_senders", "domains", "phones"):
-            if len(c[f]) < 10:
-                assert set(s[f]) == set(c[f]), (cid, f)
+        # A mean of floats summed in another order may land on the other side of a rounding boundary.
+        assert s.pop("mean_fraud_probability") == pytest.approx(c.pop("mean_fraud_probability"), abs=1.01e-4)
+        assert s == c, cid  # every other field exactly, tie order of top senders / domains / phones included
 
 
 def test_in_job_map_in_pandas_matches_the_batch_function(spark: Any) -> None:

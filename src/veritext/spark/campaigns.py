@@ -8,8 +8,10 @@
 4. per component: members and the campaign row with the fields of :func:`veritext.campaigns.campaign_table`.
 
 Steps 1–3 make the same pairs, hence the same components and campaign ids, as the local code. The
-campaign rows agree too, except where the local code breaks a tie by input order (which Spark does
-not have): equally frequent senders, domains, phones or kinds are ordered by value here.
+campaign rows agree too: where the local code breaks a tie by input order (equally frequent senders,
+domains, phones or kinds), Spark breaks it by first appearance (source file name, then row) — the
+same order for a single input file — and shares are rounded with Python's ``round``. Only a mean
+whose float sum lands on a rounding boundary can differ, in the fourth decimal.
 """
 # pyarrow ships no type information:
 # mypy: disable-error-code="import-untyped"
@@ -25,7 +27,7 @@ import pyarrow as pa
 from veritext import campaigns as local
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,23 +75,37 @@ def similar_pairs(sigs: DataFrame, *, bands: int = local.BANDS, threshold: float
     )
 
 
-def _top(frame: DataFrame, value: str, top: int, name: str) -> DataFrame:
-    """Per campaign, the ``top`` most frequent values (ties: smaller value first) as an ordered list."""
+def _top(frame: DataFrame, value: str, top: int, name: str, *, by_first_seen: bool = True) -> DataFrame:
+    """Per campaign, the ``top`` most frequent values as an ordered list.
+
+    Ties go as in the local code, which numbers values by their first appearance among all campaign
+    messages in input order: here the smallest ``at`` (source, position, place in the list) of the
+    value over every campaign, then the value itself (``by_first_seen=False``: the value only).
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    counted = frame.where(F.col(value).isNotNull()).groupBy("campaign_id", value).count()
-    rank = F.row_number().over(Window.partitionBy("campaign_id").orderBy(F.desc("count"), F.asc(value)))
-    ranked = counted.withColumn("rank", rank).where(F.col("rank") <= top)
+    present = frame.where(F.col(value).isNotNull())
+    counted = present.groupBy("campaign_id", value).count()
+    order = [F.desc("count")]
+    if by_first_seen:
+        counted = counted.join(present.groupBy(value).agg(F.min("at").alias("first_at")), value)
+        order.append(F.asc("first_at"))
+    order.append(F.asc(value))
+    ranked = counted.withColumn("rank", F.row_number().over(Window.partitionBy("campaign_id").orderBy(*order)))
+    ranked = ranked.where(F.col("rank") <= top)
     return ranked.groupBy("campaign_id").agg(
         F.transform(F.array_sort(F.collect_list(F.struct("rank", value))), lambda s: s[value]).alias(name)
     )
 
 
-def _share(total: Column, size: Column) -> Column:
-    from pyspark.sql import functions as F
-
-    return F.bround(total / size, 4)
+def _rounded(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Shares rounded by Python's ``round`` (half-even on the exact binary value), as the local table is."""
+    for batch in batches:
+        cols = {name: batch.column(name) for name in batch.schema.names}
+        for name in ("high_share", "mean_fraud_probability"):
+            cols[name] = pa.array([None if v is None else round(v, 4) for v in cols[name].to_pylist()], pa.float64())
+        yield pa.RecordBatch.from_arrays(list(cols.values()), names=list(cols))
 
 
 def find_campaigns(verdicts: DataFrame, *, min_size: int = 3, threshold: float = 0.6, top: int = 10) -> SparkCampaigns:
@@ -98,11 +114,13 @@ def find_campaigns(verdicts: DataFrame, *, min_size: int = 3, threshold: float =
     Lazy except for the signatures and the component loop, which Spark runs (and checkpoints) here.
     """
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     from veritext.spark.components import components
     from veritext.spark.signatures import with_signatures
 
-    msgs = verdicts.select(*local.CAMPAIGN_INPUT_COLUMNS).where(F.col("template").isNotNull())
+    columns = [*local.CAMPAIGN_INPUT_COLUMNS, "source", "position"]
+    msgs = verdicts.select(*columns).where(F.col("template").isNotNull())
     templates = msgs.select("template").distinct()
     sigs = with_signatures(templates).localCheckpoint()
     labels = components(similar_pairs(sigs, threshold=threshold))
@@ -132,18 +150,22 @@ def find_campaigns(verdicts: DataFrame, *, min_size: int = 3, threshold: float =
     median_risk = (
         F.when(F.col("n_low") > half, "low").when(F.col("n_low") + F.col("n_medium") > half, "medium").otherwise("high")
     )
-    most = _top(rows, "template", 1, "template")
-    kinds = _top(rows, "kind", 1, "kind")
-    senders = _top(rows, "sender", top, "top_senders")
-    domains = _top(rows.select("campaign_id", F.explode("domains").alias("domain")), "domain", top, "domains")
-    phones = _top(rows.select("campaign_id", F.explode("phones").alias("phone")), "phone", top, "phones")
+    at = rows.withColumn("at", F.struct("source", "position", F.lit(0).alias("item")))
+    most = _top(rows, "template", 1, "template", by_first_seen=False)  # local: templates are numbered in sorted order
+    kinds = _top(at, "kind", 1, "kind")
+    senders = _top(at, "sender", top, "top_senders")
+    lists = {}
+    for column, item in (("domains", "domain"), ("phones", "phone")):
+        exploded = rows.select("campaign_id", "source", "position", F.posexplode(column).alias("item", item))
+        exploded = exploded.withColumn("at", F.struct("source", "position", "item"))
+        lists[column] = _top(exploded, item, top, column)
     empty = F.array().cast("array<string>")
     table = (
         stats.join(most, "campaign_id", "left")
         .join(kinds, "campaign_id", "left")
         .join(senders, "campaign_id", "left")
-        .join(domains, "campaign_id", "left")
-        .join(phones, "campaign_id", "left")
+        .join(lists["domains"], "campaign_id", "left")
+        .join(lists["phones"], "campaign_id", "left")
         .select(
             "campaign_id",
             F.col("size").cast("bigint"),
@@ -157,10 +179,11 @@ def find_campaigns(verdicts: DataFrame, *, min_size: int = 3, threshold: float =
             F.col("template")[0].alias("template"),
             F.coalesce(F.col("kind")[0], F.lit("other")).alias("kind"),
             median_risk.alias("risk"),
-            _share(F.col("n_high"), F.col("size")).alias("high_share"),
-            _share(F.col("fraud_sum"), F.col("size")).alias("mean_fraud_probability"),
+            (F.col("n_high") / F.col("size")).alias("high_share"),
+            (F.col("fraud_sum") / F.col("size")).alias("mean_fraud_probability"),
             "example_message_id",
         )
-        .orderBy(F.desc("size"), F.asc("campaign_id"))
     )
+    schema = from_arrow_schema(local.campaign_table([]).schema)
+    table = table.mapInArrow(_rounded, schema).orderBy(F.desc("size"), F.asc("campaign_id"))
     return SparkCampaigns(campaigns=table, members=members)
