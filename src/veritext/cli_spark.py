@@ -51,7 +51,7 @@ def spark_scan_command(
     members: Annotated[
         str | None, typer.Option(help="message_id → campaign_id output (Parquet; default: OUT-members).")
     ] = None,
-    find_campaigns: Annotated[bool, typer.Option("--campaigns/--no-campaigns", help="Also find campaigns.")] = True,
+    no_campaigns: Annotated[bool, typer.Option("--no-campaigns", help="Skip the campaign clustering.")] = False,
     min_size: Annotated[int, typer.Option(min=2, help="Smallest campaign, in messages.")] = 3,
     threshold: Annotated[
         float, typer.Option(min=0.1, max=1.0, help="Jaccard similarity that joins two templates.")
@@ -89,8 +89,8 @@ def spark_scan_command(
     base = out.rstrip("/")
     options = SparkScanOptions(
         out=out,
-        campaigns=(campaigns or f"{base}-campaigns") if find_campaigns else None,
-        members=(members or f"{base}-members") if find_campaigns else None,
+        campaigns=None if no_campaigns else (campaigns or f"{base}-campaigns"),
+        members=None if no_campaigns else (members or f"{base}-members"),
         columns=ColumnMap(text=text_col, sender=sender_col, time=time_col, id=id_col),
         tz=tz,
         partitions=partitions,
