@@ -58,11 +58,3 @@ def session(
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
-
-def cores(master: str | None) -> int | None:
-    """The core count in ``local[N]`` / ``local[*]`` (``None`` for a cluster master)."""
-    if not master or not master.startswith("local"):
-        return None
-    inside = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
-    head = inside.split(",")[0]
-    return os.cpu_count() or 1 if head == "*" else int(head)
