@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv (if missing) and installs the pinned dependencies and veritext itself.
 # Idempotent: a second run only checks that the lock is satisfied.
+# requirements.lock pins the core and the dev, train and spark extras (pyspark + py4j), so the
+# tests can run Spark local[2]; the editable install below adds veritext itself without resolving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"

@@ -15,7 +15,18 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from veritext import Context, InputError, Verdict, cli_loans, cli_model, cli_report, cli_scan, cli_web, triage
+from veritext import (
+    Context,
+    InputError,
+    Verdict,
+    cli_loans,
+    cli_model,
+    cli_report,
+    cli_scan,
+    cli_spark,
+    cli_web,
+    triage,
+)
 from veritext.cli_options import Lang, Where, YesNo, decode_input
 from veritext.decide import kind_name
 from veritext.samples import SAMPLES
@@ -183,7 +194,7 @@ def render(verdict: Verdict, *, lang: str, console: Console) -> None:
 
 # Command groups that live in their own modules register themselves here (one line each).
 # --- command registrations ---
-for _group in (cli_model, cli_loans, cli_report, cli_scan, cli_web):
+for _group in (cli_model, cli_loans, cli_report, cli_scan, cli_spark, cli_web):
     _group.register(app)
 # --- end command registrations ---
 
