@@ -76,60 +76,97 @@ def _sigmoid(x: float) -> float:
 # the kind table quadratic.
 _MAX_CUE_SPANS = 8
 
+# One row per kind of data/decide.yaml, read once: (kind, requires, also_requires, bias, cues).
+_KindRow = tuple[str, tuple[str, ...], tuple[str, ...], float, tuple[tuple[str, float], ...]]
+
+
+@cache
+def _kind_table() -> tuple[_KindRow, ...]:
+    rows: list[_KindRow] = []
+    for kind in KINDS:
+        spec = _config()["kinds"].get(kind, {})
+        rows.append(
+            (
+                kind,
+                tuple(spec.get("requires") or ()),
+                tuple(spec.get("also_requires") or ()),
+                float(spec.get("bias", 0.0)),
+                tuple((cue, float(weight)) for cue, weight in spec.get("cues", {}).items()),
+            )
+        )
+    return tuple(rows)
+
+
+@cache
+def _fraud_terms() -> tuple[float, frozenset[str], float]:
+    """(bias, groups that feed the fraud score, minimum kind score), from data/decide.yaml."""
+    cfg = _config()
+    return float(cfg["fraud"]["bias"]), frozenset(cfg["fraud"]["groups"]), float(cfg["min_kind_score"])
+
+
+_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
+
+
+def _cue_names(ext: Extraction) -> set[str]:
+    """Every cue name the kind table can use: lexicon categories, ``@kind`` entities, ``@due_date``."""
+    names = set(ext.hits)
+    names.update(ext.entity_cues)
+    if any(e.attrs.get("due") for e in ext.of_kind("date")):
+        names.add("@due_date")
+    return names
+
+
+def _cue_spans(ext: Extraction, cue: str) -> list[Span]:
+    """(The first few of) a present cue's evidence spans."""
+    if cue in ext.hits:
+        return [ext.norm.span(s, e) for s, e in ext.hits[cue][:_MAX_CUE_SPANS]]
+    if cue == "@due_date":
+        ents = [e for e in ext.of_kind("date") if e.attrs.get("due")]
+    else:
+        ents = list(ext.of_kind(cue[1:]))
+    return [e.span for e in ents[:_MAX_CUE_SPANS]]
+
 
 def _cues_present(ext: Extraction) -> dict[str, list[Span]]:
     """Every cue name the kind table can use, with (the first few of) its evidence spans."""
-    cues: dict[str, list[Span]] = {
-        cat: [ext.norm.span(s, e) for s, e in spans[:_MAX_CUE_SPANS]] for cat, spans in ext.hits.items()
-    }
-    for ent in ext.entities:
-        names = ["@" + ent.kind]
-        if ent.kind == "date" and ent.attrs.get("due"):
-            names.append("@due_date")
-        for name in names:
-            found = cues.setdefault(name, [])
-            if len(found) < _MAX_CUE_SPANS:
-                found.append(ent.span)
-    return cues
+    return {cue: _cue_spans(ext, cue) for cue in _cue_names(ext)}
 
 
 class RuleEstimator:
     """Kind from weighted cues, fraud probability from the fired signals' weights."""
 
     def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
-        cfg = _config()
-        cues = _cues_present(ext)
+        cues = _cue_names(ext)
         scores: dict[str, float] = {}
-        evidence: dict[str, tuple[Span, ...]] = {}
-        for kind in KINDS:
-            spec = cfg["kinds"].get(kind, {})
-            if spec.get("requires") and not any(c in cues for c in spec["requires"]):
+        for kind, requires, also_requires, bias, weights in _kind_table():
+            if requires and not any(c in cues for c in requires):
                 continue
-            if spec.get("also_requires") and not any(c in cues for c in spec["also_requires"]):
+            if also_requires and not any(c in cues for c in also_requires):
                 continue
-            weights: Mapping[str, float] = spec.get("cues", {})
-            score = float(spec.get("bias", 0.0))
-            spans: list[Span] = []
-            for cue, weight in weights.items():
+            score = bias
+            for cue, weight in weights:
                 if cue in cues:
-                    score += float(weight)
-                    spans.extend(cues[cue])
+                    score += weight
             scores[kind] = score
-            evidence[kind] = tuple(spans)
         top = max(scores.values())
         exps = {k: math.exp(v - top) for k, v in scores.items()}
         total = sum(exps.values())
         probs = {k: round(exps.get(k, 0.0) / total, 4) for k in KINDS}
-        best = max(scores, key=lambda k: (scores[k], -KINDS.index(k)))
-        if scores[best] < float(cfg["min_kind_score"]):
+        best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))
+        fraud_bias, groups, min_kind_score = _fraud_terms()
+        if scores[best] < min_kind_score:
             best = "other"
-        groups = set(cfg["fraud"]["groups"])
-        logit = float(cfg["fraud"]["bias"]) + sum(s.weight for s in signals if s.group in groups)
+        logit = fraud_bias + sum(s.weight for s in signals if s.group in groups)
+        # Evidence only for the kind chosen (the spans of the other kinds were never shown).
+        evidence: tuple[Span, ...] = ()
+        if best in scores:
+            weights = next(row[4] for row in _kind_table() if row[0] == best)
+            evidence = tuple(span for cue, _ in weights if cue in cues for span in _cue_spans(ext, cue))
         return Estimate(
             kind=best,
             kind_probabilities=probs,
             fraud_probability=_sigmoid(logit),
-            kind_evidence=evidence.get(best, ()),
+            kind_evidence=evidence,
         )
 
 

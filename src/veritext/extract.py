@@ -160,10 +160,21 @@ class Extraction:
     entities: tuple[Entity, ...]
     hits: Mapping[str, tuple[tuple[int, int], ...]]
     institutions: tuple[Institution, ...] = field(default=())
+    # The entities grouped by kind (text order kept); derived from ``entities``. ``extract`` fills it,
+    # so the many ``of_kind`` calls of the later stages are dict look-ups, not scans.
+    _by_kind: Mapping[str, tuple[Entity, ...]] | None = field(default=None, repr=False, compare=False)
 
     def of_kind(self, kind: str) -> tuple[Entity, ...]:
         """The entities of one kind, in text order."""
+        if self._by_kind is not None:
+            return self._by_kind.get(kind, ())
         return tuple(e for e in self.entities if e.kind == kind)
+
+    @property
+    def entity_cues(self) -> frozenset[str]:
+        """``"@" + kind`` for every entity kind present (the names rules and the kind table use)."""
+        kinds = self._by_kind.keys() if self._by_kind is not None else {e.kind for e in self.entities}
+        return frozenset("@" + k for k in kinds)
 
     def has(self, category: str) -> bool:
         """Whether the lexicon category matched anywhere."""
@@ -268,6 +279,8 @@ def _digits(s: str) -> str:
 
 def detect_language(text: str) -> str:
     """``zh`` when Han characters are a fair share of the letters, else ``en``."""
+    if text.isascii():
+        return "en"  # no Han character is ASCII
     han = len(_HAN_RE.findall(text[:2000]))
     latin = len(_LATIN_RE.findall(text[:2000]))
     return "zh" if han and han * 3 >= latin else "en"
@@ -295,6 +308,9 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
             entities.append(Entity(kind, text[s:e], norm.span(s, e), {"category": cat}))
 
     entities.sort(key=lambda ent: (ent.span.start, ent.span.end, ent.kind))
+    by_kind: dict[str, list[Entity]] = {}
+    for ent in entities:
+        by_kind.setdefault(ent.kind, []).append(ent)
     return Extraction(
         norm=norm,
         language=language,
@@ -302,6 +318,7 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
         entities=tuple(entities),
         hits=hits,
         institutions=found_insts,
+        _by_kind={k: tuple(v) for k, v in by_kind.items()},
     )
 
 

@@ -28,6 +28,9 @@ class Lexicon:
     automaton: Any
     patterns: tuple[tuple[str, regex.Pattern[str], tuple[str, ...]], ...]
     categories: frozenset[str]
+    # Every pattern's ``needs`` words in one automaton: one pass finds which of them occur, instead of
+    # a substring test per word per pattern. ``None`` when no pattern has needs.
+    needs_automaton: Any = None
 
     def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
         """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
@@ -39,10 +42,13 @@ class Lexicon:
                     continue
                 for cat in cats:
                     hits.setdefault(cat, []).append((start, end + 1))
+        present: set[str] = set()
+        if self.needs_automaton is not None and lower:
+            present = {word for _, word in self.needs_automaton.iter(lower)}
         for cat, pattern, needs in self.patterns:
             # A pattern whose category lists `needs` runs only when one of those words is present:
-            # a substring test costs far less than a regex scan with look-behinds.
-            if needs and not any(n in lower for n in needs):
+            # a substring search costs far less than a regex scan with look-behinds.
+            if needs and present.isdisjoint(needs):
                 continue
             try:
                 found = [(m.start(), m.end()) for m in pattern.finditer(lower, timeout=_PATTERN_TIMEOUT_S)]
@@ -78,6 +84,8 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
             if key:
                 by_term.setdefault(key, set()).add(cat)
         needs = tuple(str(n).lower() for n in body.get("needs", []) or [])
+        if "" in needs:
+            needs = ()  # the empty word occurs in every text: the patterns always run
         for pat in body.get("patterns", []) or []:
             patterns.append((cat, regex.compile(str(pat), regex.IGNORECASE), needs))
     automaton = ahocorasick.Automaton()
@@ -86,7 +94,16 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
         automaton.add_word(term, (term, tuple(sorted(cats)), ascii_edges))
     if by_term:
         automaton.make_automaton()
-    return Lexicon(automaton=automaton, patterns=tuple(patterns), categories=frozenset(spec))
+    needs_words = {n for _, _, needs in patterns for n in needs}
+    needs_automaton = None
+    if needs_words:
+        needs_automaton = ahocorasick.Automaton()
+        for word in needs_words:
+            needs_automaton.add_word(word, word)
+        needs_automaton.make_automaton()
+    return Lexicon(
+        automaton=automaton, patterns=tuple(patterns), categories=frozenset(spec), needs_automaton=needs_automaton
+    )
 
 
 @cache

@@ -14,7 +14,7 @@ from veritext.decide import Estimator, decide
 from veritext.extract import Extraction, extract
 from veritext.facts import Institution
 from veritext.message import Context, I18nText, Message, Verdict
-from veritext.normalize import normalize
+from veritext.normalize import Normalized, normalize
 from veritext.signals import evaluate
 from veritext.signals.checks import RuleContext
 from veritext.userrules import evaluate as user_signals
@@ -68,7 +68,7 @@ def triage_one(
     if sender is not None:
         sender = _clean_input(sender[:256])
     ctx = context or Context()
-    norm = normalize(text)
+    norm = _NORMALIZED.get(text) or normalize(text)
     ext = extract(norm, sender=sender)
     jurisdiction = infer_jurisdiction(ext, ctx)
     signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=received_at))
@@ -124,13 +124,25 @@ def _cached(text: str, sender: str | None, received_at: datetime | None, context
     return triage_one(text, sender=sender, received_at=received_at, context=context)
 
 
+# The current chunk's normalised texts, by cleaned text: normalised once for the model's batch pass,
+# then reused by triage_one. Replaced (not mutated) per chunk, so a reader never sees a partial dict.
+_NORMALIZED: dict[str, Normalized] = {}
+
+
 def _prefetch_model(texts: list[str]) -> None:
     """Let the model score the chunk at once; the per-message stages then find the scores ready."""
+    global _NORMALIZED
     from veritext.model import default_model
 
     # A message that cannot be triaged raises its own error, in order, when its turn comes.
     with contextlib.suppress(InputError):
-        default_model().prefetch([normalize(_clean_input(t)).lower for t in texts])
+        norms = {}
+        for t in texts:
+            cleaned = _clean_input(t)
+            if cleaned not in norms:
+                norms[cleaned] = normalize(cleaned)
+        _NORMALIZED = norms
+        default_model().prefetch([n.lower for n in norms.values()])
 
 
 # Only SMS-sized texts go through the cache: 4096 cached megabyte pastes would hold gigabytes.

@@ -7,7 +7,7 @@ functions in :mod:`veritext.signals.checks`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -16,7 +16,7 @@ from typing import Any
 from veritext.datafiles import load_yaml
 from veritext.extract import Extraction
 from veritext.message import I18nText, Signal, Span
-from veritext.signals.checks import CHECKS, RuleContext
+from veritext.signals.checks import CHECKS, COMPILERS, Result, RuleContext
 
 GROUPS = ("fraud", "genuine", "context", "conduct", "spam", "verify", "user")
 
@@ -137,22 +137,56 @@ def default_rules() -> tuple[Rule, ...]:
     return load_rules(load_yaml(text)["rules"])
 
 
+# A rule ready to run: (rule, its check bound to its parameters, gate, gate_all, composite's all_of /
+# any_of or None). Built once per rules tuple, so evaluation does no per-message look-ups by name.
+_Runner = Callable[[Extraction, RuleContext], Result]
+_Compiled = tuple[Rule, _Runner, frozenset[str], bool, tuple[tuple[str, ...], tuple[str, ...]] | None]
+
+
+def _bind(rule: Rule) -> _Runner:
+    compiler = COMPILERS.get(rule.check)
+    if compiler is not None:
+        return compiler(rule.params)
+    fn, params = CHECKS[rule.check], rule.params
+    return lambda ext, rc: fn(ext, rc, params)
+
+
+def _compile(rules: tuple[Rule, ...]) -> tuple[_Compiled, ...]:
+    out: list[_Compiled] = []
+    for rule in rules:
+        composite = None
+        if rule.check == "composite":
+            composite = (tuple(rule.params.get("all_of", ())), tuple(rule.params.get("any_of", ())))
+        out.append((rule, _bind(rule), rule.gate, rule.gate_all, composite))
+    return tuple(out)
+
+
+@cache
+def _default_compiled() -> tuple[_Compiled, ...]:
+    return _compile(default_rules())
+
+
 def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None = None) -> tuple[Signal, ...]:
     """Run every rule in file order; composites see the rules that fired before them."""
     fired: list[Signal] = []
     names: set[str] = set()
     available = set(ext.hits)
-    available.update("@" + e.kind for e in ext.entities)
-    for rule in rules if rules is not None else default_rules():
-        if not rule.may_fire(available):
+    available.update(ext.entity_cues)
+    for rule, run, gate, gate_all, composite in _default_compiled() if rules is None else _compile(rules):
+        if gate and (not gate <= available if gate_all else gate.isdisjoint(available)):
             continue
-        ctx = (
-            RuleContext(rc.context, rc.jurisdiction, rc.received_at, frozenset(names))
-            if rule.check == "composite"
-            else rc
+        if composite is not None:
+            # The composite check, inline: all of ``all_of`` and one of ``any_of`` fired earlier.
+            all_of, any_of = composite
+            if not all(r in names for r in all_of) or (any_of and not any(r in names for r in any_of)):
+                continue
+            spans: Result = ()
+        else:
+            spans = run(ext, rc)
+        if spans is None:
+            continue
+        fired.append(
+            Signal(id=rule.id, weight=rule.weight, group=rule.group, description=rule.description, spans=_dedupe(spans))
         )
-        sig = rule.evaluate(ext, ctx)
-        if sig is not None:
-            fired.append(sig)
-            names.add(sig.id)
+        names.add(rule.id)
     return tuple(fired)

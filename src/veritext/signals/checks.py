@@ -37,6 +37,10 @@ class RuleContext:
 
 Check = Callable[[Extraction, RuleContext, Mapping[str, Any]], Result]
 CHECKS: dict[str, Check] = {}
+# Optional fast forms of a check: given a rule's parameters once, return a function of (ext, rc) that
+# gives exactly what ``CHECKS[name](ext, rc, params)`` gives, with the parameters already read.
+Runner = Callable[[Extraction, RuleContext], Result]
+COMPILERS: dict[str, Callable[[Mapping[str, Any]], Runner]] = {}
 
 _FINANCE_CATEGORIES = (
     "overdue",
@@ -120,6 +124,46 @@ def terms(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     if "max_weight_language" in p and ext.language != p["max_weight_language"]:
         return None
     return _spans(ext, cats)
+
+
+def _compile_terms(p: Mapping[str, Any]) -> Runner:
+    """:func:`terms` with its parameters read once (same result for every input)."""
+    cats = tuple(p["categories"])
+    unless = tuple(p.get("unless", ()))
+    need_all = bool(p.get("all"))
+    with_any = tuple(p["with_any"]) if p.get("with_any") else ()
+    needs_finance = bool(p.get("needs_finance"))
+    needs_request = bool(p.get("needs_request"))
+    needs_link = bool(p.get("needs_link"))
+    language = p["max_weight_language"] if "max_weight_language" in p else None
+
+    def run(ext: Extraction, rc: RuleContext) -> Result:
+        hits = ext.hits
+        for c in unless:
+            if c in hits:
+                return None
+        if need_all:
+            for c in cats:
+                if c not in hits:
+                    return None
+        elif not any(c in hits for c in cats):
+            return None
+        if with_any and not any(c in hits for c in with_any):
+            return None
+        if needs_finance and not (finance_story(ext) or "account_lure" in hits):
+            return None
+        if needs_request and not any(c in hits for c in _REQUEST_CATEGORIES):
+            return None
+        if needs_link and not _urls(ext):
+            return None
+        if language is not None and ext.language != language:
+            return None
+        return _spans(ext, cats)
+
+    return run
+
+
+COMPILERS["terms"] = _compile_terms
 
 
 @check("link_not_official")
