@@ -54,10 +54,13 @@ def variants(texts: list[str], sample: int, seed: int) -> Iterator[tuple[str, li
     from veritext.ledger import Instalment, Loan
 
     yield "plain", list(texts)
-    yield "sender", [
-        veritext.Message(t, sender=SENDERS[i % len(SENDERS)], received_at=BASE_TIME + timedelta(minutes=97 * i))
-        for i, t in enumerate(texts)
-    ]
+    yield (
+        "sender",
+        [
+            veritext.Message(t, sender=SENDERS[i % len(SENDERS)], received_at=BASE_TIME + timedelta(minutes=97 * i))
+            for i, t in enumerate(texts)
+        ],
+    )
     loan = Loan(
         lender="招联金融",
         outstanding=Decimal("3000"),
@@ -72,9 +75,10 @@ def variants(texts: list[str], sample: int, seed: int) -> Iterator[tuple[str, li
         veritext.Context(loans=(loan,)),
         veritext.Context(has_loan="unknown", requested_code="no", jurisdiction="CN"),
     )
-    yield "context", [
-        veritext.Message(t, received_at=BASE_TIME, context=contexts[i % len(contexts)]) for i, t in enumerate(texts)
-    ]
+    yield (
+        "context",
+        [veritext.Message(t, received_at=BASE_TIME, context=contexts[i % len(contexts)]) for i, t in enumerate(texts)],
+    )
     idx = sorted(random.Random(seed).sample(range(len(texts)), min(sample, len(texts))))
     yield "single", [texts[i] for i in idx]
 
@@ -85,10 +89,8 @@ def run(texts: list[str], sample: int, seed: int) -> list[str]:
     lines: list[str] = []
     for name, inputs in variants(texts, sample, seed):
         t0 = time.perf_counter()
-        if name == "single":
-            verdicts = [veritext.triage(t) for t in inputs]  # type: ignore[arg-type]
-        else:
-            verdicts = list(veritext.triage_many(inputs))  # type: ignore[arg-type]
+        single = name == "single"
+        verdicts = [veritext.triage(t) for t in inputs] if single else list(veritext.triage_many(inputs))  # type: ignore[arg-type]
         dt = time.perf_counter() - t0
         print(f"{name}: {len(verdicts):,} verdicts in {dt:.1f} s ({len(verdicts) / dt:,.0f} msg/s)", file=sys.stderr)
         lines += [f"{name}\t{i}\t{_digest(v.to_dict())}" for i, v in enumerate(verdicts)]

@@ -120,10 +120,8 @@ def _cue_spans(ext: Extraction, cue: str) -> list[Span]:
     """(The first few of) a present cue's evidence spans."""
     if cue in ext.hits:
         return [ext.norm.span(s, e) for s, e in ext.hits[cue][:_MAX_CUE_SPANS]]
-    if cue == "@due_date":
-        ents = [e for e in ext.of_kind("date") if e.attrs.get("due")]
-    else:
-        ents = list(ext.of_kind(cue[1:]))
+    due_only = cue == "@due_date"
+    ents = [e for e in ext.of_kind("date" if due_only else cue[1:]) if not due_only or e.attrs.get("due")]
     return [e.span for e in ents[:_MAX_CUE_SPANS]]
 
 
@@ -170,6 +168,7 @@ class RuleEstimator:
         )
 
 
+@cache
 def rule_trusted_kinds() -> frozenset[str]:
     """Kinds on which a confident rule call is not overruled by the statistical model."""
     return frozenset(_config().get("rule_trusted_kinds", ()))

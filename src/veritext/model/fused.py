@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from veritext.decide import Estimate, RuleEstimator, marketing_share
 from veritext.decide import _config as decide_config
@@ -27,6 +28,7 @@ def _clip(x: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, x))
 
 
+@cache
 def model_influence() -> tuple[float, float]:
     """Bounds (in logits) on how far the model may move the rules' probability (data/decide.yaml)."""
     bounds = decide_config().get("model_influence", {})

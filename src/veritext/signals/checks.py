@@ -135,7 +135,8 @@ def _compile_terms(p: Mapping[str, Any]) -> Runner:
     needs_finance = bool(p.get("needs_finance"))
     needs_request = bool(p.get("needs_request"))
     needs_link = bool(p.get("needs_link"))
-    language = p["max_weight_language"] if "max_weight_language" in p else None
+    check_language = "max_weight_language" in p
+    language = p.get("max_weight_language")
 
     def run(ext: Extraction, rc: RuleContext) -> Result:
         hits = ext.hits
@@ -156,7 +157,7 @@ def _compile_terms(p: Mapping[str, Any]) -> Runner:
             return None
         if needs_link and not _urls(ext):
             return None
-        if language is not None and ext.language != language:
+        if check_language and ext.language != language:
             return None
         return _spans(ext, cats)
 
