@@ -138,7 +138,7 @@ _GENERIC_LABELS = frozenset(
     ]
 )
 _HAN_RE = regex.compile(r"\p{Han}")
-_LATIN_RE = regex.compile(r"[A-Za-z]")
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CN_SHORT_RE = regex.compile(r"(?<![\d.,])(?P<n>95\d{3}|96\d{3}|12\d{3}|400[- ]?\d{3}[- ]?\d{4})(?![\d.,])")
 _DIGIT_RE = regex.compile(r"\d")  # the same \d as in the patterns above (any Unicode decimal digit)
 _DIGIT_WINDOW_RE = regex.compile(r"\+?\d[\d\s().-]{5,18}\d")
@@ -282,9 +282,17 @@ def detect_language(text: str) -> str:
     """``zh`` when Han characters are a fair share of the letters, else ``en``."""
     if text.isascii():
         return "en"  # no Han character is ASCII
-    han = len(_HAN_RE.findall(text[:2000]))
-    latin = len(_LATIN_RE.findall(text[:2000]))
-    return "zh" if han and han * 3 >= latin else "en"
+    head = text[:2000]
+    # ASCII letters counted as bytes: UTF-8 encodes every other character with bytes >= 0x80.
+    raw = head.encode("utf-8", "surrogatepass")
+    latin = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    # "zh" needs at least one Han character and at least a third as many as Latin letters: count
+    # them only as far as that.
+    needed = max(1, -(-latin // 3))
+    for count, _ in enumerate(_HAN_RE.finditer(head), 1):
+        if count >= needed:
+            return "zh"
+    return "en"
 
 
 def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:

@@ -31,8 +31,9 @@ class Rule:
     check: str
     description: I18nText
     params: Mapping[str, Any] = field(default_factory=dict)
-    # What must be present (lexicon categories, "@entity" kinds) for the check to have any chance:
-    # checking set membership first skips most rules on most messages without calling them.
+    # What must be present (lexicon categories, "@entity" kinds, "%" facts: see ``message_facts``)
+    # for the check to have any chance: checking set membership first skips most rules on most
+    # messages without calling them.
     gate: frozenset[str] = frozenset()
     gate_all: bool = False
 
@@ -127,7 +128,48 @@ def _gate(check: str, params: Mapping[str, Any]) -> tuple[frozenset[str], bool]:
         return frozenset({"@" + str(params["kind"])}), False
     if check == "impersonates":
         return frozenset({str(params["category"])}), False
-    return frozenset(), False
+    if check == "sender_type":
+        return frozenset("%sender:" + str(t) for t in params["types"]), False
+    return _FACT_GATES.get(check, (frozenset(), False))
+
+
+# Checks that return None unless all of these hold ("%…" are the facts `message_facts` adds).
+_FACT_GATES: Mapping[str, tuple[frozenset[str], bool]] = {
+    "call_number_not_official": (frozenset({"request_call"}), True),
+    "case_filed_unverifiable": (frozenset({"case_filed", "second_person"}), True),
+    "unrequested_code": (frozenset({"%requested_code=no"}), True),
+    "no_loan_dunned": (frozenset({"%has_loan=no"}), True),
+    "night_contact": (frozenset({"%received_at"}), True),
+    "personal_sender_as_institution": (frozenset({"%personal_sender"}), True),
+    "genuine_signature_sender": (frozenset({"%sender_digits", "@signature"}), True),
+    "signature_sender_mismatch": (frozenset({"%sender_digits", "@signature"}), True),
+    "overseas_sender": (frozenset({"%sender_region"}), True),
+    "obfuscation": (frozenset({"%edits"}), True),
+}
+
+
+def message_facts(ext: Extraction, rc: RuleContext) -> set[str]:
+    """What the gates test: lexicon categories, ``@kind`` per entity kind, and ``%`` facts about the
+    sender, the person's answers, the time and the normalisation."""
+    available = set(ext.hits)
+    available.update(ext.entity_cues)
+    sender = ext.sender
+    available.add("%sender:" + sender.type)
+    if sender.digits:
+        available.add("%sender_digits")
+    if sender.region:
+        available.add("%sender_region")
+    if sender.is_personal:
+        available.add("%personal_sender")
+    if rc.received_at is not None:
+        available.add("%received_at")
+    if rc.context.has_loan == "no":
+        available.add("%has_loan=no")
+    if rc.context.requested_code == "no":
+        available.add("%requested_code=no")
+    if ext.norm.edits:
+        available.add("%edits")
+    return available
 
 
 @cache
@@ -170,8 +212,7 @@ def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None
     """Run every rule in file order; composites see the rules that fired before them."""
     fired: list[Signal] = []
     names: set[str] = set()
-    available = set(ext.hits)
-    available.update(ext.entity_cues)
+    available = message_facts(ext, rc)
     for rule, run, gate, gate_all, composite in _default_compiled() if rules is None else _compile(rules):
         if gate and (not gate <= available if gate_all else gate.isdisjoint(available)):
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from veritext.extract import (
@@ -52,6 +53,7 @@ _FINANCE_CATEGORIES = (
     "credit_report",
     "request_pay",
 )
+_FINANCE_CATEGORY_SET = frozenset(_FINANCE_CATEGORIES)
 _FINANCE_ORG_TYPES = {"bank", "consumer_finance", "lender", "platform"}
 _REQUEST_CATEGORIES = ("request_click", "request_pay", "request_call", "ask_code", "ask_id_card", "ask_password",
                        "safe_account", "transfer_personal", "screen_sharing")  # fmt: skip
@@ -85,7 +87,7 @@ def _named_finance_institutions(ext: Extraction) -> tuple[Institution, ...]:
 
 def finance_story(ext: Extraction) -> bool:
     """Does the message present itself as about money owed, lent, paid or held by an institution?"""
-    if ext.institutions or any(ext.has(c) for c in _FINANCE_CATEGORIES):
+    if ext.institutions or not _FINANCE_CATEGORY_SET.isdisjoint(ext.hits):
         return True
     return any(e.attrs.get("type") in _FINANCE_ORG_TYPES for e in ext.of_kind("organization"))
 
@@ -280,14 +282,19 @@ def overseas_sender(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> R
     return () if region not in home else None
 
 
+@cache
+def _verified_contact_digits() -> frozenset[str]:
+    from veritext.facts import contacts
+
+    return frozenset("".join(ch for ch in c.value if ch.isdigit()) for c in contacts().values())
+
+
 @check("call_number_not_official")
 def call_number_not_official(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     """The message asks you to call a number that no named institution is known to use."""
     if not ext.has("request_call"):
         return None
-    from veritext.facts import contacts
-
-    verified_contacts = {"".join(ch for ch in c.value if ch.isdigit()) for c in contacts().values()}
+    verified_contacts = _verified_contact_digits()
     bad = []
     for ph in ext.of_kind("phone"):
         digits = str(ph.attrs.get("national", ph.value))
@@ -408,6 +415,29 @@ def informational(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Res
     if not finance_story(ext) and not ext.has("verification_code"):
         return None
     return ()
+
+
+_NOT_INFORMATIONAL = frozenset(
+    (*_REQUEST_CATEGORIES, "request_reply", "threat", "urgency", "loan_ad", "marketing", "prize")
+)
+
+
+def _compile_informational(p: Mapping[str, Any]) -> Runner:
+    """:func:`informational` with its category list made a set once (same result for every input)."""
+
+    def run(ext: Extraction, rc: RuleContext) -> Result:
+        if _urls(ext) or ext.of_kind("phone") or ext.of_kind("email"):
+            return None
+        if not _NOT_INFORMATIONAL.isdisjoint(ext.hits):
+            return None
+        if not finance_story(ext) and "verification_code" not in ext.hits:
+            return None
+        return ()
+
+    return run
+
+
+COMPILERS["informational"] = _compile_informational
 
 
 @check("composite")
