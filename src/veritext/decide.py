@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Protocol
 
@@ -134,38 +134,47 @@ class RuleEstimator:
     """Kind from weighted cues, fraud probability from the fired signals' weights."""
 
     def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
-        cues = _cue_names(ext)
-        scores: dict[str, float] = {}
-        for kind, requires, also_requires, bias, weights in _kind_table():
-            if requires and not any(c in cues for c in requires):
-                continue
-            if also_requires and not any(c in cues for c in also_requires):
-                continue
-            score = bias
-            for cue, weight in weights:
-                if cue in cues:
-                    score += weight
-            scores[kind] = score
-        top = max(scores.values())
-        exps = {k: math.exp(v - top) for k, v in scores.items()}
-        total = sum(exps.values())
-        probs = {k: round(exps.get(k, 0.0) / total, 4) for k in KINDS}
-        best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))
-        fraud_bias, groups, min_kind_score = _fraud_terms()
-        if scores[best] < min_kind_score:
-            best = "other"
+        cues = frozenset(_cue_names(ext))
+        probs, best, evidence_cues = _kind_call(cues)
+        fraud_bias, groups, _ = _fraud_terms()
         logit = fraud_bias + sum(s.weight for s in signals if s.group in groups)
         # Evidence only for the kind chosen (the spans of the other kinds were never shown).
-        evidence: tuple[Span, ...] = ()
-        if best in scores:
-            weights = next(row[4] for row in _kind_table() if row[0] == best)
-            evidence = tuple(span for cue, _ in weights if cue in cues for span in _cue_spans(ext, cue))
+        evidence = tuple(span for cue in evidence_cues for span in _cue_spans(ext, cue))
         return Estimate(
             kind=best,
-            kind_probabilities=probs,
+            kind_probabilities=dict(probs),
             fraud_probability=_sigmoid(logit),
             kind_evidence=evidence,
         )
+
+
+@lru_cache(maxsize=8192)
+def _kind_call(cues: frozenset[str]) -> tuple[Mapping[str, float], str, tuple[str, ...]]:
+    """The kind table's answer for a set of cues: (probabilities, best kind, the best kind's cues
+    present, in table order). Pure in ``cues``, which few messages do not share with others."""
+    scores: dict[str, float] = {}
+    for kind, requires, also_requires, bias, weights in _kind_table():
+        if requires and not any(c in cues for c in requires):
+            continue
+        if also_requires and not any(c in cues for c in also_requires):
+            continue
+        score = bias
+        for cue, weight in weights:
+            if cue in cues:
+                score += weight
+        scores[kind] = score
+    top = max(scores.values())
+    exps = {k: math.exp(v - top) for k, v in scores.items()}
+    total = sum(exps.values())
+    probs = {k: round(exps.get(k, 0.0) / total, 4) for k in KINDS}
+    best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))
+    if scores[best] < _fraud_terms()[2]:
+        best = "other"
+    evidence_cues: tuple[str, ...] = ()
+    if best in scores:
+        weights = next(row[4] for row in _kind_table() if row[0] == best)
+        evidence_cues = tuple(cue for cue, _ in weights if cue in cues)
+    return probs, best, evidence_cues
 
 
 @cache
