@@ -249,14 +249,19 @@ def kind_name(kind: str) -> I18nText:
     return _KIND_NAMES.get(kind, I18nText("其他短信", "another kind of message"))
 
 
-def _kind_signal(kind: str, spans: tuple[Span, ...]) -> Signal:
+@cache
+def _kind_description(kind: str) -> I18nText:
     name = kind_name(kind)
+    return I18nText(zh=f"这些字眼表明它是{name.zh}", en=f"These words make it read as {name.en}")
+
+
+def _kind_signal(kind: str, spans: tuple[Span, ...]) -> Signal:
     uniq = tuple(sorted({(s.start, s.end): s for s in spans}.values(), key=lambda s: s.start))
     return Signal(
         id="KIND_" + kind.upper(),
         weight=0.0,
         group="kind",
-        description=I18nText(zh=f"这些字眼表明它是{name.zh}", en=f"These words make it read as {name.en}"),
+        description=_kind_description(kind),
         spans=uniq[:8],
     )
 

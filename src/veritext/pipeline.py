@@ -35,6 +35,8 @@ def _clean_input(text: object) -> str:
         raise InputError(f"message text must be a str, not {type(text).__name__}")
     if len(text) > MAX_CHARS:
         raise InputError(f"message is {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    if text.isascii():
+        return text  # no surrogates
     # Lone surrogates cannot be encoded for output; U+FFFD keeps every offset where it was.
     cleaned: str = _SURROGATE_RE.sub("\ufffd", text)
     return cleaned
