@@ -77,8 +77,10 @@ def triage_one(
     # verify: the person's own rules, then their ledger; it hands on the signals and the context
     # (has_loan answered from the ledger) that decide and advise see.
     signals = (*signals, *user_signals(ext, ctx.rules))
-    checked = verify(ext, signals, context=ctx, today=(received_at or datetime.now()).date())
-    signals, ctx = checked.signals, checked.context
+    # Without a ledger verify changes nothing (its documented contract): skip building its answer.
+    checked = verify(ext, signals, context=ctx, today=(received_at or datetime.now()).date()) if ctx.loans else None
+    if checked is not None:
+        signals, ctx = checked.signals, checked.context
     decision = decide(ext, signals, context=ctx, estimator=estimator)
     institution = ext.institutions[0] if ext.institutions else None
     plan = advise(
@@ -88,9 +90,10 @@ def triage_one(
         scenario_ids=tuple(s.id for s in decision.scenarios),
         context=ctx,
         jurisdiction=jurisdiction,
-        institution_name=checked.institution_name or (_institution_name(institution) if institution else None),
-        ledger=checked.facts,
-        fills=checked.fills,
+        institution_name=(checked.institution_name if checked is not None else None)
+        or (_institution_name(institution) if institution else None),
+        ledger=checked.facts if checked is not None else frozenset(),
+        fills=checked.fills if checked is not None else None,
     )
     all_signals = (*signals, *decision.extra_signals)
     if decision.kind_signal is not None:
