@@ -110,6 +110,7 @@ _SIGNATURE_RE = regex.compile(
 _ORG_RE = regex.compile(
     r"(?P<name>\p{Han}{2,12}?(?P<type>银行|消费金融|小额贷款|金融服务|人民法院|法院|公安局|派出所|仲裁委员会|律师事务所))"
 )
+_ORG_SUFFIX_RE = re.compile("银行|消费金融|小额贷款|金融服务|人民法院|法院|公安局|派出所|仲裁委员会|律师事务所")
 _ORG_TYPES = {
     "银行": "bank",
     "消费金融": "consumer_finance",
@@ -589,10 +590,10 @@ def _organisations(norm: Normalized, out: list[Entity]) -> tuple[Institution, ..
             )
     # The generic organisation pattern is costly on long Han runs; run it only when a suffix occurs,
     # and from at most 12 characters (its longest name) before the first suffix: no match starts earlier.
-    first = min((i for i in (text.find(suffix) for suffix in _ORG_TYPES) if i >= 0), default=-1)
-    if first < 0:
+    first = _ORG_SUFFIX_RE.search(text)
+    if first is None:
         return tuple(dict.fromkeys(found))
-    for m in _ORG_RE.finditer(text, max(0, first - 12)):
+    for m in _ORG_RE.finditer(text, max(0, first.start() - 12)):
         s, e = m.span("name")
         if any(a < e and s < b for a, b in taken):
             continue

@@ -39,9 +39,13 @@ class Lexicon:
         """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
         hits: dict[str, list[tuple[int, int]]] = {}
         if lower:
-            for end, (term, cats, ascii_edges) in self.automaton.iter(lower):
-                start = end - len(term) + 1
-                if ascii_edges and not _on_word_boundary(lower, start, end + 1, term):
+            last = len(lower) - 1
+            for end, (length, cats, lead, trail) in self.automaton.iter(lower):
+                start = end - length + 1
+                # ASCII terms must not match inside a longer ASCII word ("otp" in "potpourri").
+                if lead and start > 0 and _is_word_char(lower[start - 1]):
+                    continue
+                if trail and end < last and _is_word_char(lower[end + 1]):
                     continue
                 for cat in cats:
                     hits.setdefault(cat, []).append((start, end + 1))
@@ -95,13 +99,6 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _on_word_boundary(text: str, start: int, end: int, term: str) -> bool:
-    """ASCII terms must not match inside a longer ASCII word ("otp" in "potpourri")."""
-    if _is_word_char(term[0]) and start > 0 and _is_word_char(text[start - 1]):
-        return False
-    return not (_is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]))
-
-
 def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
     """Compile a lexicon from a mapping ``category -> {terms: [...], patterns: [...], needs: [...]}``.
 
@@ -126,8 +123,8 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
             any_pattern[cat] = joined
     automaton = ahocorasick.Automaton()
     for term, cats in by_term.items():
-        ascii_edges = _is_word_char(term[0]) or _is_word_char(term[-1])
-        automaton.add_word(term, (term, tuple(sorted(cats)), ascii_edges))
+        # (length, categories, must start / end on an ASCII word boundary)
+        automaton.add_word(term, (len(term), tuple(sorted(cats)), _is_word_char(term[0]), _is_word_char(term[-1])))
     if by_term:
         automaton.make_automaton()
     needs_words = {n for _, _, needs in patterns for n in needs}
