@@ -318,15 +318,12 @@ def rank_scenarios(
             *(("THIRD_PARTY_DISCLOSURE",) if "THIRD_PARTY_DISCLOSURE" in fired else ()),
         )
         add("mass_send_mistake", 0.3)
-    texts = _scenario_texts()
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
-    return tuple(
-        Scenario(
-            id=sid,
-            score=round(min(score, 1.0), 3),
-            title=texts[sid][0],
-            explanation=texts[sid][1],
-            evidence=ev,
-        )
-        for sid, (score, ev) in ranked
-    )
+    return tuple(_scenario(sid, score, ev) for sid, (score, ev) in ranked)
+
+
+@lru_cache(maxsize=8192)
+def _scenario(sid: str, score: float, evidence: tuple[str, ...]) -> Scenario:
+    """One ranked scenario (frozen, so the same answer can be shared by every verdict that has it)."""
+    title, explanation = _scenario_texts()[sid]
+    return Scenario(id=sid, score=round(min(score, 1.0), 3), title=title, explanation=explanation, evidence=evidence)

@@ -91,6 +91,9 @@ _DATE_RE = regex.compile(
     """,
     regex.VERBOSE | regex.IGNORECASE,
 )
+_DUE_AFTER_RE = regex.compile(r"\s{0,2}(前|之前|到期|截止)")
+_LABEL_SPLIT_RE = regex.compile(r"[.-]")
+_HYPHEN_SPLIT_RE = regex.compile(r"-")
 _DUE_CUE_RE = regex.compile(r"还款日|到期|前还|之前|截止|due|by|before|deducted on", regex.IGNORECASE)
 _PARTIAL_CARD_RE = regex.compile(
     r"(?:尾号|末四位|末尾|后四位|ending(?:\s{1,2}in)?|ending with|a/c(?:\s{1,2}no\.?)?|acct\.?|card)"
@@ -255,8 +258,8 @@ def brand_lookalikes(host: str) -> tuple[Institution, ...]:
     parts = _tld()(host)
     # The brand as the registrable label on another suffix (10010.cn beside 10010.com) is left to
     # LINK_NOT_OFFICIAL: it is as often the brand's own second domain as a fake.
-    sub_labels = regex.split(r"[.-]", parts.subdomain.lower()) if parts.subdomain else []
-    for label in (*sub_labels, *regex.split(r"-", parts.domain.lower())):
+    sub_labels = _LABEL_SPLIT_RE.split(parts.subdomain.lower()) if parts.subdomain else []
+    for label in (*sub_labels, *_HYPHEN_SPLIT_RE.split(parts.domain.lower())):
         exact = reg.brand_tokens.get(label)
         if exact and label != parts.domain.lower():
             found.extend(exact)
@@ -511,7 +514,7 @@ def _dates(norm: Normalized, out: list[Entity]) -> None:
     for m in _DATE_RE.finditer(text):
         before = text[max(0, m.start() - 8) : m.start()]
         after = text[m.end() : m.end() + 6]
-        due = bool(_DUE_CUE_RE.search(before) or regex.match(r"\s{0,2}(前|之前|到期|截止)", after))
+        due = bool(_DUE_CUE_RE.search(before) or _DUE_AFTER_RE.match(after))
         form = next(k for k in ("zh", "iso", "en", "en2", "num") if m.group(k))
         out.append(Entity("date", m.group(), norm.span(m.start(), m.end()), {"due": due, "form": form}))
 
