@@ -7,7 +7,7 @@ of a message does not grow with the number of terms; the few regex patterns run 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,9 +31,6 @@ class Lexicon:
     # Every pattern's ``needs`` words in one automaton: one pass finds which of them occur, instead of
     # a substring test per word per pattern. ``None`` when no pattern has needs.
     needs_automaton: Any = None
-    # Per category with several patterns, all of them as one alternation: one search says whether any
-    # of them can match anywhere, so a message none of them matches costs one timed call, not one each.
-    any_pattern: Mapping[str, regex.Pattern[str]] = field(default_factory=dict)
 
     def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
         """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
@@ -52,15 +49,10 @@ class Lexicon:
         present: set[str] = set()
         if self.needs_automaton is not None and lower:
             present = {word for _, word in self.needs_automaton.iter(lower)}
-        possible: dict[str, bool] = {}
         for cat, pattern, needs in self.patterns:
             # A pattern whose category lists `needs` runs only when one of those words is present:
             # a substring search costs far less than a regex scan with look-behinds.
             if needs and present.isdisjoint(needs):
-                continue
-            if cat not in possible:
-                possible[cat] = self._may_match(cat, lower)
-            if not possible[cat]:
                 continue
             try:
                 found = [(m.start(), m.end()) for m in pattern.finditer(lower, timeout=_PATTERN_TIMEOUT_S)]
@@ -70,29 +62,6 @@ class Lexicon:
             if found:
                 hits.setdefault(cat, []).extend(found)
         return hits
-
-    def _may_match(self, cat: str, lower: str) -> bool:
-        """False only when no pattern of ``cat`` matches anywhere in ``lower``."""
-        gate = self.any_pattern.get(cat)
-        if gate is None:
-            return True
-        try:
-            return gate.search(lower, timeout=_PATTERN_TIMEOUT_S) is not None
-        except TimeoutError:
-            return True  # undecided: let each pattern try (and time out) on its own
-
-
-# Patterns that refer to their own groups cannot be joined into one alternation safely.
-_SELF_REFERENCE_RE = regex.compile(r"\\[1-9]|\(\?P[=>]|\(\?<[A-Za-z_]|\\g<|\(\?[a-zA-Z]*\)|\(\?[0-9R&+-]")
-
-
-def _alternation(patterns: list[str]) -> regex.Pattern[str] | None:
-    if len(patterns) < 2 or any(_SELF_REFERENCE_RE.search(p) for p in patterns):
-        return None
-    try:
-        return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.IGNORECASE)
-    except regex.error:
-        return None
 
 
 def _is_word_char(ch: str) -> bool:
@@ -106,7 +75,6 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
     """
     by_term: dict[str, set[str]] = {}
     patterns: list[tuple[str, regex.Pattern[str], tuple[str, ...]]] = []
-    any_pattern: dict[str, regex.Pattern[str]] = {}
     for cat, body in spec.items():
         for term in body.get("terms", []) or []:
             key = str(term).lower()
@@ -115,12 +83,8 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
         needs = tuple(str(n).lower() for n in body.get("needs", []) or [])
         if "" in needs:
             needs = ()  # the empty word occurs in every text: the patterns always run
-        sources = [str(pat) for pat in body.get("patterns", []) or []]
-        for pat in sources:
-            patterns.append((cat, regex.compile(pat, regex.IGNORECASE), needs))
-        joined = _alternation(sources)
-        if joined is not None:
-            any_pattern[cat] = joined
+        for pat in body.get("patterns", []) or []:
+            patterns.append((cat, regex.compile(str(pat), regex.IGNORECASE), needs))
     automaton = ahocorasick.Automaton()
     for term, cats in by_term.items():
         # (length, categories, must start / end on an ASCII word boundary)
@@ -139,7 +103,6 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
         patterns=tuple(patterns),
         categories=frozenset(spec),
         needs_automaton=needs_automaton,
-        any_pattern=any_pattern,
     )
 
 
