@@ -26,6 +26,9 @@ MAX_CHARS = 1_000_000
 _SURROGATE_RE = regex.compile(r"[\ud800-\udfff]")
 
 
+_NO_CONTEXT = Context()  # frozen: one shared instance for messages that come without one
+
+
 class InputError(ValueError):
     """The input cannot be triaged; the message says why in one line."""
 
@@ -69,7 +72,7 @@ def triage_one(
         raise InputError(f"sender must be a str, not {type(sender).__name__}")
     if sender is not None:
         sender = _clean_input(sender[:256])
-    ctx = context or Context()
+    ctx = context or _NO_CONTEXT
     norm = _NORMALIZED.get(text) or normalize(text)
     ext = extract(norm, sender=sender)
     jurisdiction = infer_jurisdiction(ext, ctx)
