@@ -193,18 +193,33 @@ def _bind(rule: Rule) -> _Runner:
     return lambda ext, rc: fn(ext, rc, params)
 
 
-def _compile(rules: tuple[Rule, ...]) -> tuple[_Compiled, ...]:
-    out: list[_Compiled] = []
-    for rule in rules:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Rules ready to run, plus an index from each gate name to the rules it may let through."""
+
+    entries: tuple[_Compiled, ...]
+    ungated: frozenset[int]  # positions of rules without a gate: always candidates
+    by_name: Mapping[str, tuple[int, ...]]
+
+
+def _compile(rules: tuple[Rule, ...]) -> _Plan:
+    entries: list[_Compiled] = []
+    by_name: dict[str, list[int]] = {}
+    ungated: set[int] = set()
+    for i, rule in enumerate(rules):
         composite = None
         if rule.check == "composite":
             composite = (tuple(rule.params.get("all_of", ())), tuple(rule.params.get("any_of", ())))
-        out.append((rule, _bind(rule), rule.gate, rule.gate_all, composite))
-    return tuple(out)
+        entries.append((rule, _bind(rule), rule.gate, rule.gate_all, composite))
+        if not rule.gate:
+            ungated.add(i)
+        for name in rule.gate:
+            by_name.setdefault(name, []).append(i)
+    return _Plan(tuple(entries), frozenset(ungated), {k: tuple(v) for k, v in by_name.items()})
 
 
 @cache
-def _default_compiled() -> tuple[_Compiled, ...]:
+def _default_plan() -> _Plan:
     return _compile(default_rules())
 
 
@@ -213,8 +228,18 @@ def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None
     fired: list[Signal] = []
     names: set[str] = set()
     available = message_facts(ext, rc)
-    for rule, run, gate, gate_all, composite in _default_compiled() if rules is None else _compile(rules):
-        if gate and (not gate <= available if gate_all else gate.isdisjoint(available)):
+    plan = _default_plan() if rules is None else _compile(rules)
+    # Only rules with a gate name present can pass their gate: look them up instead of testing all.
+    candidates = set(plan.ungated)
+    by_name = plan.by_name
+    for name in available:
+        found = by_name.get(name)
+        if found is not None:
+            candidates.update(found)
+    entries = plan.entries
+    for i in sorted(candidates):
+        rule, run, gate, gate_all, composite = entries[i]
+        if gate_all and not gate <= available:
             continue
         if composite is not None:
             # The composite check, inline: all of ``all_of`` and one of ``any_of`` fired earlier.
