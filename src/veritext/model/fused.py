@@ -106,9 +106,10 @@ class FusedEstimator:
                     spans=_unique(spans),
                 ),
             )
+        # (A positive probability below 0.00004 rounds to 0.0 at 4 places: no need to ask round().)
         return Estimate(
             kind=kind,
-            kind_probabilities={k: round(v, 4) for k, v in kinds.items()},
+            kind_probabilities={k: 0.0 if 0.0 < v < 4e-5 else round(v, 4) for k, v in kinds.items()},
             fraud_probability=fraud,
             spam_probability=spam,
             kind_evidence=evidence,
