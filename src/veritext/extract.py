@@ -172,6 +172,7 @@ class Extraction:
     # The entities grouped by kind (text order kept); derived from ``entities``. ``extract`` fills it,
     # so the many ``of_kind`` calls of the later stages are dict look-ups, not scans.
     _by_kind: Mapping[str, tuple[Entity, ...]] | None = field(default=None, repr=False, compare=False)
+    _entity_cues: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def of_kind(self, kind: str) -> tuple[Entity, ...]:
         """The entities of one kind, in text order."""
@@ -182,6 +183,8 @@ class Extraction:
     @property
     def entity_cues(self) -> frozenset[str]:
         """``"@" + kind`` for every entity kind present (the names rules and the kind table use)."""
+        if self._entity_cues is not None:
+            return self._entity_cues
         kinds = self._by_kind.keys() if self._by_kind is not None else {e.kind for e in self.entities}
         return frozenset("@" + k for k in kinds)
 
@@ -343,6 +346,7 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
         hits=hits,
         institutions=found_insts,
         _by_kind={k: tuple(v) for k, v in by_kind.items()},
+        _entity_cues=frozenset("@" + k for k in by_kind),
     )
 
 
