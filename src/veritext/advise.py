@@ -370,16 +370,22 @@ def advise(
         requested_code=context.requested_code,
         ledger=frozenset(ledger),
     )
-    chosen = _select(x)
+    return _steps(x, name, tuple(fills.items()) if fills else ())
+
+
+@lru_cache(maxsize=4096)
+def _steps(x: _Input, name: I18nText, fill_items: tuple[tuple[str, I18nText], ...]) -> tuple[Step, ...]:
+    """The filled-in steps: pure in its (hashable) arguments, so bulk traffic builds each plan once."""
+    fills = dict(fill_items)
     return tuple(
         Step(
             id=t.id,
             text=_fill(t.text, name, fills),
             reason=_fill(t.reason, name, fills),
-            contacts=t.contacts_for(jurisdiction),
+            contacts=t.contacts_for(x.jurisdiction),
             condition=",".join(conditions) or None,
         )
-        for _, _, t, conditions in chosen
+        for _, _, t, conditions in _select(x)
     )
 
 

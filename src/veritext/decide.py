@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Protocol
 
@@ -76,63 +76,108 @@ def _sigmoid(x: float) -> float:
 # the kind table quadratic.
 _MAX_CUE_SPANS = 8
 
+# One row per kind of data/decide.yaml, read once: (kind, requires, also_requires, bias, cues).
+_KindRow = tuple[str, tuple[str, ...], tuple[str, ...], float, tuple[tuple[str, float], ...]]
+
+
+@cache
+def _kind_table() -> tuple[_KindRow, ...]:
+    rows: list[_KindRow] = []
+    for kind in KINDS:
+        spec = _config()["kinds"].get(kind, {})
+        rows.append(
+            (
+                kind,
+                tuple(spec.get("requires") or ()),
+                tuple(spec.get("also_requires") or ()),
+                float(spec.get("bias", 0.0)),
+                tuple((cue, float(weight)) for cue, weight in spec.get("cues", {}).items()),
+            )
+        )
+    return tuple(rows)
+
+
+@cache
+def _fraud_terms() -> tuple[float, frozenset[str], float]:
+    """(bias, groups that feed the fraud score, minimum kind score), from data/decide.yaml."""
+    cfg = _config()
+    return float(cfg["fraud"]["bias"]), frozenset(cfg["fraud"]["groups"]), float(cfg["min_kind_score"])
+
+
+_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
+
+
+def _cue_names(ext: Extraction) -> set[str]:
+    """Every cue name the kind table can use: lexicon categories, ``@kind`` entities, ``@due_date``."""
+    names = set(ext.hits)
+    names.update(ext.entity_cues)
+    if any(e.attrs.get("due") for e in ext.of_kind("date")):
+        names.add("@due_date")
+    return names
+
+
+def _cue_spans(ext: Extraction, cue: str) -> list[Span]:
+    """(The first few of) a present cue's evidence spans."""
+    if cue in ext.hits:
+        return [ext.norm.span(s, e) for s, e in ext.hits[cue][:_MAX_CUE_SPANS]]
+    due_only = cue == "@due_date"
+    ents = [e for e in ext.of_kind("date" if due_only else cue[1:]) if not due_only or e.attrs.get("due")]
+    return [e.span for e in ents[:_MAX_CUE_SPANS]]
+
 
 def _cues_present(ext: Extraction) -> dict[str, list[Span]]:
     """Every cue name the kind table can use, with (the first few of) its evidence spans."""
-    cues: dict[str, list[Span]] = {
-        cat: [ext.norm.span(s, e) for s, e in spans[:_MAX_CUE_SPANS]] for cat, spans in ext.hits.items()
-    }
-    for ent in ext.entities:
-        names = ["@" + ent.kind]
-        if ent.kind == "date" and ent.attrs.get("due"):
-            names.append("@due_date")
-        for name in names:
-            found = cues.setdefault(name, [])
-            if len(found) < _MAX_CUE_SPANS:
-                found.append(ent.span)
-    return cues
+    return {cue: _cue_spans(ext, cue) for cue in _cue_names(ext)}
 
 
 class RuleEstimator:
     """Kind from weighted cues, fraud probability from the fired signals' weights."""
 
     def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
-        cfg = _config()
-        cues = _cues_present(ext)
-        scores: dict[str, float] = {}
-        evidence: dict[str, tuple[Span, ...]] = {}
-        for kind in KINDS:
-            spec = cfg["kinds"].get(kind, {})
-            if spec.get("requires") and not any(c in cues for c in spec["requires"]):
-                continue
-            if spec.get("also_requires") and not any(c in cues for c in spec["also_requires"]):
-                continue
-            weights: Mapping[str, float] = spec.get("cues", {})
-            score = float(spec.get("bias", 0.0))
-            spans: list[Span] = []
-            for cue, weight in weights.items():
-                if cue in cues:
-                    score += float(weight)
-                    spans.extend(cues[cue])
-            scores[kind] = score
-            evidence[kind] = tuple(spans)
-        top = max(scores.values())
-        exps = {k: math.exp(v - top) for k, v in scores.items()}
-        total = sum(exps.values())
-        probs = {k: round(exps.get(k, 0.0) / total, 4) for k in KINDS}
-        best = max(scores, key=lambda k: (scores[k], -KINDS.index(k)))
-        if scores[best] < float(cfg["min_kind_score"]):
-            best = "other"
-        groups = set(cfg["fraud"]["groups"])
-        logit = float(cfg["fraud"]["bias"]) + sum(s.weight for s in signals if s.group in groups)
+        cues = frozenset(_cue_names(ext))
+        probs, best, evidence_cues = _kind_call(cues)
+        fraud_bias, groups, _ = _fraud_terms()
+        logit = fraud_bias + sum(s.weight for s in signals if s.group in groups)
+        # Evidence only for the kind chosen (the spans of the other kinds were never shown).
+        evidence = tuple(span for cue in evidence_cues for span in _cue_spans(ext, cue))
         return Estimate(
             kind=best,
-            kind_probabilities=probs,
+            kind_probabilities=dict(probs),
             fraud_probability=_sigmoid(logit),
-            kind_evidence=evidence.get(best, ()),
+            kind_evidence=evidence,
         )
 
 
+@lru_cache(maxsize=8192)
+def _kind_call(cues: frozenset[str]) -> tuple[Mapping[str, float], str, tuple[str, ...]]:
+    """The kind table's answer for a set of cues: (probabilities, best kind, the best kind's cues
+    present, in table order). Pure in ``cues``, which few messages do not share with others."""
+    scores: dict[str, float] = {}
+    for kind, requires, also_requires, bias, weights in _kind_table():
+        if requires and not any(c in cues for c in requires):
+            continue
+        if also_requires and not any(c in cues for c in also_requires):
+            continue
+        score = bias
+        for cue, weight in weights:
+            if cue in cues:
+                score += weight
+        scores[kind] = score
+    top = max(scores.values())
+    exps = {k: math.exp(v - top) for k, v in scores.items()}
+    total = sum(exps.values())
+    probs = {k: round(exps.get(k, 0.0) / total, 4) for k in KINDS}
+    best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))
+    if scores[best] < _fraud_terms()[2]:
+        best = "other"
+    evidence_cues: tuple[str, ...] = ()
+    if best in scores:
+        weights = next(row[4] for row in _kind_table() if row[0] == best)
+        evidence_cues = tuple(cue for cue, _ in weights if cue in cues)
+    return probs, best, evidence_cues
+
+
+@cache
 def rule_trusted_kinds() -> frozenset[str]:
     """Kinds on which a confident rule call is not overruled by the statistical model."""
     return frozenset(_config().get("rule_trusted_kinds", ()))
@@ -204,14 +249,19 @@ def kind_name(kind: str) -> I18nText:
     return _KIND_NAMES.get(kind, I18nText("其他短信", "another kind of message"))
 
 
-def _kind_signal(kind: str, spans: tuple[Span, ...]) -> Signal:
+@cache
+def _kind_description(kind: str) -> I18nText:
     name = kind_name(kind)
+    return I18nText(zh=f"这些字眼表明它是{name.zh}", en=f"These words make it read as {name.en}")
+
+
+def _kind_signal(kind: str, spans: tuple[Span, ...]) -> Signal:
     uniq = tuple(sorted({(s.start, s.end): s for s in spans}.values(), key=lambda s: s.start))
     return Signal(
         id="KIND_" + kind.upper(),
         weight=0.0,
         group="kind",
-        description=I18nText(zh=f"这些字眼表明它是{name.zh}", en=f"These words make it read as {name.en}"),
+        description=_kind_description(kind),
         spans=uniq[:8],
     )
 
@@ -268,15 +318,12 @@ def rank_scenarios(
             *(("THIRD_PARTY_DISCLOSURE",) if "THIRD_PARTY_DISCLOSURE" in fired else ()),
         )
         add("mass_send_mistake", 0.3)
-    texts = _scenario_texts()
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
-    return tuple(
-        Scenario(
-            id=sid,
-            score=round(min(score, 1.0), 3),
-            title=texts[sid][0],
-            explanation=texts[sid][1],
-            evidence=ev,
-        )
-        for sid, (score, ev) in ranked
-    )
+    return tuple(_scenario(sid, score, ev) for sid, (score, ev) in ranked)
+
+
+@lru_cache(maxsize=8192)
+def _scenario(sid: str, score: float, evidence: tuple[str, ...]) -> Scenario:
+    """One ranked scenario (frozen, so the same answer can be shared by every verdict that has it)."""
+    title, explanation = _scenario_texts()[sid]
+    return Scenario(id=sid, score=round(min(score, 1.0), 3), title=title, explanation=explanation, evidence=evidence)

@@ -9,6 +9,7 @@ Chinese numerals, because no library reads "逾期三天" or "1.2万元" correct
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -55,6 +56,9 @@ _URL_RE = regex.compile(
     """,
     regex.VERBOSE,
 )
+# Every host _URL_RE accepts has an ASCII letter or digit on each side of some dot (an IP's digits,
+# or a label and a TLD): a text without that has no URL, and this scan is much cheaper.
+_URL_HINT_RE = re.compile(r"[A-Za-z0-9]\.[A-Za-z0-9]")
 _TRAILING_PUNCT = ".,;:!?)]}'\"*"
 _EMAIL_RE = regex.compile(r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}")
 
@@ -87,6 +91,9 @@ _DATE_RE = regex.compile(
     """,
     regex.VERBOSE | regex.IGNORECASE,
 )
+_DUE_AFTER_RE = regex.compile(r"\s{0,2}(前|之前|到期|截止)")
+_LABEL_SPLIT_RE = regex.compile(r"[.-]")
+_HYPHEN_SPLIT_RE = regex.compile(r"-")
 _DUE_CUE_RE = regex.compile(r"还款日|到期|前还|之前|截止|due|by|before|deducted on", regex.IGNORECASE)
 _PARTIAL_CARD_RE = regex.compile(
     r"(?:尾号|末四位|末尾|后四位|ending(?:\s{1,2}in)?|ending with|a/c(?:\s{1,2}no\.?)?|acct\.?|card)"
@@ -106,6 +113,7 @@ _SIGNATURE_RE = regex.compile(
 _ORG_RE = regex.compile(
     r"(?P<name>\p{Han}{2,12}?(?P<type>银行|消费金融|小额贷款|金融服务|人民法院|法院|公安局|派出所|仲裁委员会|律师事务所))"
 )
+_ORG_SUFFIX_RE = re.compile("银行|消费金融|小额贷款|金融服务|人民法院|法院|公安局|派出所|仲裁委员会|律师事务所")
 _ORG_TYPES = {
     "银行": "bank",
     "消费金融": "consumer_finance",
@@ -138,8 +146,9 @@ _GENERIC_LABELS = frozenset(
     ]
 )
 _HAN_RE = regex.compile(r"\p{Han}")
-_LATIN_RE = regex.compile(r"[A-Za-z]")
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CN_SHORT_RE = regex.compile(r"(?<![\d.,])(?P<n>95\d{3}|96\d{3}|12\d{3}|400[- ]?\d{3}[- ]?\d{4})(?![\d.,])")
+_DIGIT_RE = regex.compile(r"\d")  # the same \d as in the patterns above (any Unicode decimal digit)
 _DIGIT_WINDOW_RE = regex.compile(r"\+?\d[\d\s().-]{5,18}\d")
 
 _MAX_VOCAB_ENTITIES = 50
@@ -160,10 +169,24 @@ class Extraction:
     entities: tuple[Entity, ...]
     hits: Mapping[str, tuple[tuple[int, int], ...]]
     institutions: tuple[Institution, ...] = field(default=())
+    # The entities grouped by kind (text order kept); derived from ``entities``. ``extract`` fills it,
+    # so the many ``of_kind`` calls of the later stages are dict look-ups, not scans.
+    _by_kind: Mapping[str, tuple[Entity, ...]] | None = field(default=None, repr=False, compare=False)
+    _entity_cues: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def of_kind(self, kind: str) -> tuple[Entity, ...]:
         """The entities of one kind, in text order."""
+        if self._by_kind is not None:
+            return self._by_kind.get(kind, ())
         return tuple(e for e in self.entities if e.kind == kind)
+
+    @property
+    def entity_cues(self) -> frozenset[str]:
+        """``"@" + kind`` for every entity kind present (the names rules and the kind table use)."""
+        if self._entity_cues is not None:
+            return self._entity_cues
+        kinds = self._by_kind.keys() if self._by_kind is not None else {e.kind for e in self.entities}
+        return frozenset("@" + k for k in kinds)
 
     def has(self, category: str) -> bool:
         """Whether the lexicon category matched anywhere."""
@@ -238,8 +261,8 @@ def brand_lookalikes(host: str) -> tuple[Institution, ...]:
     parts = _tld()(host)
     # The brand as the registrable label on another suffix (10010.cn beside 10010.com) is left to
     # LINK_NOT_OFFICIAL: it is as often the brand's own second domain as a fake.
-    sub_labels = regex.split(r"[.-]", parts.subdomain.lower()) if parts.subdomain else []
-    for label in (*sub_labels, *regex.split(r"-", parts.domain.lower())):
+    sub_labels = _LABEL_SPLIT_RE.split(parts.subdomain.lower()) if parts.subdomain else []
+    for label in (*sub_labels, *_HYPHEN_SPLIT_RE.split(parts.domain.lower())):
         exact = reg.brand_tokens.get(label)
         if exact and label != parts.domain.lower():
             found.extend(exact)
@@ -268,9 +291,19 @@ def _digits(s: str) -> str:
 
 def detect_language(text: str) -> str:
     """``zh`` when Han characters are a fair share of the letters, else ``en``."""
-    han = len(_HAN_RE.findall(text[:2000]))
-    latin = len(_LATIN_RE.findall(text[:2000]))
-    return "zh" if han and han * 3 >= latin else "en"
+    if text.isascii():
+        return "en"  # no Han character is ASCII
+    head = text[:2000]
+    # ASCII letters counted as bytes: UTF-8 encodes every other character with bytes >= 0x80.
+    raw = head.encode("utf-8", "surrogatepass")
+    latin = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    # "zh" needs at least one Han character and at least a third as many as Latin letters: count
+    # them only as far as that.
+    needed = max(1, -(-latin // 3))
+    for count, _ in enumerate(_HAN_RE.finditer(head), 1):
+        if count >= needed:
+            return "zh"
+    return "en"
 
 
 def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
@@ -282,12 +315,19 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
 
     url_ranges = _urls(norm, entities)
     _emails(norm, entities)
-    _phones(norm, entities, language, url_ranges)
-    _amounts(norm, entities)
-    _dates(norm, entities)
-    _overdue_days(norm, entities)
-    _cards(norm, entities, url_ranges)
-    _codes(norm, entities)
+    # Phone numbers, numeric amounts, dates, card and account numbers and codes all need a digit;
+    # most messages have none, and one scan for a digit saves a regex pass per extractor.
+    has_digit = _DIGIT_RE.search(text) is not None
+    if has_digit:
+        _phones(norm, entities, language, url_ranges)
+    _amounts(norm, entities, has_digit)
+    if has_digit:
+        _dates(norm, entities)
+    _overdue_days(norm, entities, has_digit)
+    if has_digit:
+        _cards(norm, entities, url_ranges)
+    if has_digit or _DIGIT_RE.search(lower) is not None:
+        _codes(norm, entities)
     found_insts = _organisations(norm, entities)
     for cat, kind in _VOCAB_ENTITIES.items():
         # Vocabulary entities only illustrate; a pasted 100 kB text need not list thousands of them.
@@ -295,6 +335,9 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
             entities.append(Entity(kind, text[s:e], norm.span(s, e), {"category": cat}))
 
     entities.sort(key=lambda ent: (ent.span.start, ent.span.end, ent.kind))
+    by_kind: dict[str, list[Entity]] = {}
+    for ent in entities:
+        by_kind.setdefault(ent.kind, []).append(ent)
     return Extraction(
         norm=norm,
         language=language,
@@ -302,13 +345,15 @@ def extract(norm: Normalized, *, sender: str | None = None) -> Extraction:
         entities=tuple(entities),
         hits=hits,
         institutions=found_insts,
+        _by_kind={k: tuple(v) for k, v in by_kind.items()},
+        _entity_cues=frozenset("@" + k for k in by_kind),
     )
 
 
 def _urls(norm: Normalized, out: list[Entity]) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     text = norm.text
-    if "." not in text:
+    if "." not in text or _URL_HINT_RE.search(text) is None:
         return ranges
     for m in _URL_RE.finditer(text):
         start, end = m.start(), m.end()
@@ -439,9 +484,9 @@ _CUR = {
 }  # fmt: skip
 
 
-def _amounts(norm: Normalized, out: list[Entity]) -> None:
+def _amounts(norm: Normalized, out: list[Entity], has_digit: bool = True) -> None:
     text = norm.text
-    for m in _AMOUNT_RE.finditer(text):
+    for m in _AMOUNT_RE.finditer(text) if has_digit else ():
         num = m.group("num") or m.captures("num")[-1]
         value = _decimal(num)
         if value is None:
@@ -458,6 +503,8 @@ def _amounts(norm: Normalized, out: list[Entity]) -> None:
                 {"currency": _CUR.get(cur_key, "")},
             )
         )
+    if "元" not in text and "块" not in text:
+        return
     for m in _HAN_AMOUNT_RE.finditer(text):
         try:
             value = Decimal(str(cn2an.cn2an(m.group("num"), "smart")))
@@ -471,12 +518,18 @@ def _dates(norm: Normalized, out: list[Entity]) -> None:
     for m in _DATE_RE.finditer(text):
         before = text[max(0, m.start() - 8) : m.start()]
         after = text[m.end() : m.end() + 6]
-        due = bool(_DUE_CUE_RE.search(before) or regex.match(r"\s{0,2}(前|之前|到期|截止)", after))
+        due = bool(_DUE_CUE_RE.search(before) or _DUE_AFTER_RE.match(after))
         form = next(k for k in ("zh", "iso", "en", "en2", "num") if m.group(k))
         out.append(Entity("date", m.group(), norm.span(m.start(), m.end()), {"due": due, "form": form}))
 
 
-def _overdue_days(norm: Normalized, out: list[Entity]) -> None:
+_OVERDUE_WORDS = ("逾期", "拖欠", "超期", "已欠", "欠款")
+
+
+def _overdue_days(norm: Normalized, out: list[Entity], has_digit: bool = True) -> None:
+    # The English form needs a digit, the Chinese one one of its words.
+    if not has_digit and not any(w in norm.text for w in _OVERDUE_WORDS):
+        return
     for m in _OVERDUE_RE.finditer(norm.text):
         raw = m.group("zh") or m.group("en")
         if raw.isdigit():
@@ -542,10 +595,12 @@ def _organisations(norm: Normalized, out: list[Entity]) -> tuple[Institution, ..
                     {"type": inst.kind, "institution_id": inst.id, "registry": True},
                 )
             )
-    # The generic organisation pattern is costly on long Han runs; run it only when a suffix occurs.
-    if not any(suffix in text for suffix in _ORG_TYPES):
+    # The generic organisation pattern is costly on long Han runs; run it only when a suffix occurs,
+    # and from at most 12 characters (its longest name) before the first suffix: no match starts earlier.
+    first = _ORG_SUFFIX_RE.search(text)
+    if first is None:
         return tuple(dict.fromkeys(found))
-    for m in _ORG_RE.finditer(text):
+    for m in _ORG_RE.finditer(text, max(0, first.start() - 12)):
         s, e = m.span("name")
         if any(a < e and s < b for a, b in taken):
             continue

@@ -28,23 +28,37 @@ class Lexicon:
     automaton: Any
     patterns: tuple[tuple[str, regex.Pattern[str], tuple[str, ...]], ...]
     categories: frozenset[str]
+    # Every pattern's ``needs`` words in one automaton: one pass finds which of them occur, instead of
+    # a substring test per word per pattern. ``None`` when no pattern has needs.
+    needs_automaton: Any = None
 
     def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
         """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
         hits: dict[str, list[tuple[int, int]]] = {}
         if lower:
-            for end, (term, cats, ascii_edges) in self.automaton.iter(lower):
-                start = end - len(term) + 1
-                if ascii_edges and not _on_word_boundary(lower, start, end + 1, term):
+            last = len(lower) - 1
+            for end, (length, cats, lead, trail) in self.automaton.iter(lower):
+                start = end - length + 1
+                # ASCII terms must not match inside a longer ASCII word ("otp" in "potpourri").
+                if lead and start > 0 and _is_word_char(lower[start - 1]):
+                    continue
+                if trail and end < last and _is_word_char(lower[end + 1]):
                     continue
                 for cat in cats:
                     hits.setdefault(cat, []).append((start, end + 1))
+        present: set[str] = set()
+        if self.needs_automaton is not None and lower:
+            present = {word for _, word in self.needs_automaton.iter(lower)}
         for cat, pattern, needs in self.patterns:
             # A pattern whose category lists `needs` runs only when one of those words is present:
-            # a substring test costs far less than a regex scan with look-behinds.
-            if needs and not any(n in lower for n in needs):
+            # a substring search costs far less than a regex scan with look-behinds.
+            if needs and present.isdisjoint(needs):
                 continue
             try:
+                # One timed search first: most runs find nothing, and finditer restarts its timer per
+                # match (each timed call costs a few microseconds before it scans anything).
+                if pattern.search(lower, timeout=_PATTERN_TIMEOUT_S) is None:
+                    continue
                 found = [(m.start(), m.end()) for m in pattern.finditer(lower, timeout=_PATTERN_TIMEOUT_S)]
             except TimeoutError:
                 # A pathological input for one pattern loses that pattern's evidence, not the verdict.
@@ -56,13 +70,6 @@ class Lexicon:
 
 def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
-
-
-def _on_word_boundary(text: str, start: int, end: int, term: str) -> bool:
-    """ASCII terms must not match inside a longer ASCII word ("otp" in "potpourri")."""
-    if _is_word_char(term[0]) and start > 0 and _is_word_char(text[start - 1]):
-        return False
-    return not (_is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]))
 
 
 def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
@@ -78,15 +85,29 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
             if key:
                 by_term.setdefault(key, set()).add(cat)
         needs = tuple(str(n).lower() for n in body.get("needs", []) or [])
+        if "" in needs:
+            needs = ()  # the empty word occurs in every text: the patterns always run
         for pat in body.get("patterns", []) or []:
             patterns.append((cat, regex.compile(str(pat), regex.IGNORECASE), needs))
     automaton = ahocorasick.Automaton()
     for term, cats in by_term.items():
-        ascii_edges = _is_word_char(term[0]) or _is_word_char(term[-1])
-        automaton.add_word(term, (term, tuple(sorted(cats)), ascii_edges))
+        # (length, categories, must start / end on an ASCII word boundary)
+        automaton.add_word(term, (len(term), tuple(sorted(cats)), _is_word_char(term[0]), _is_word_char(term[-1])))
     if by_term:
         automaton.make_automaton()
-    return Lexicon(automaton=automaton, patterns=tuple(patterns), categories=frozenset(spec))
+    needs_words = {n for _, _, needs in patterns for n in needs}
+    needs_automaton = None
+    if needs_words:
+        needs_automaton = ahocorasick.Automaton()
+        for word in needs_words:
+            needs_automaton.add_word(word, word)
+        needs_automaton.make_automaton()
+    return Lexicon(
+        automaton=automaton,
+        patterns=tuple(patterns),
+        categories=frozenset(spec),
+        needs_automaton=needs_automaton,
+    )
 
 
 @cache

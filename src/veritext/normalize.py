@@ -127,6 +127,8 @@ class Normalized:
 
     def span(self, start: int, end: int) -> Span:
         """The :class:`Span` of the original text that normalised ``[start, end)`` came from."""
+        if self._map is None and 0 <= start <= end <= len(self.text):
+            return Span(start, end, self.original[start:end])  # identity map: to_original's answer
         s, e = self.to_original(start, end)
         return Span(s, e, self.original[s:e])
 

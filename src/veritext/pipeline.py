@@ -14,7 +14,7 @@ from veritext.decide import Estimator, decide
 from veritext.extract import Extraction, extract
 from veritext.facts import Institution
 from veritext.message import Context, I18nText, Message, Verdict
-from veritext.normalize import normalize
+from veritext.normalize import Normalized, normalize
 from veritext.signals import evaluate
 from veritext.signals.checks import RuleContext
 from veritext.userrules import evaluate as user_signals
@@ -26,6 +26,9 @@ MAX_CHARS = 1_000_000
 _SURROGATE_RE = regex.compile(r"[\ud800-\udfff]")
 
 
+_NO_CONTEXT = Context()  # frozen: one shared instance for messages that come without one
+
+
 class InputError(ValueError):
     """The input cannot be triaged; the message says why in one line."""
 
@@ -35,6 +38,8 @@ def _clean_input(text: object) -> str:
         raise InputError(f"message text must be a str, not {type(text).__name__}")
     if len(text) > MAX_CHARS:
         raise InputError(f"message is {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    if text.isascii():
+        return text  # no surrogates
     # Lone surrogates cannot be encoded for output; U+FFFD keeps every offset where it was.
     cleaned: str = _SURROGATE_RE.sub("\ufffd", text)
     return cleaned
@@ -67,16 +72,18 @@ def triage_one(
         raise InputError(f"sender must be a str, not {type(sender).__name__}")
     if sender is not None:
         sender = _clean_input(sender[:256])
-    ctx = context or Context()
-    norm = normalize(text)
+    ctx = context or _NO_CONTEXT
+    norm = _NORMALIZED.get(text) or normalize(text)
     ext = extract(norm, sender=sender)
     jurisdiction = infer_jurisdiction(ext, ctx)
     signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=received_at))
     # verify: the person's own rules, then their ledger; it hands on the signals and the context
     # (has_loan answered from the ledger) that decide and advise see.
     signals = (*signals, *user_signals(ext, ctx.rules))
-    checked = verify(ext, signals, context=ctx, today=(received_at or datetime.now()).date())
-    signals, ctx = checked.signals, checked.context
+    # Without a ledger verify changes nothing (its documented contract): skip building its answer.
+    checked = verify(ext, signals, context=ctx, today=(received_at or datetime.now()).date()) if ctx.loans else None
+    if checked is not None:
+        signals, ctx = checked.signals, checked.context
     decision = decide(ext, signals, context=ctx, estimator=estimator)
     institution = ext.institutions[0] if ext.institutions else None
     plan = advise(
@@ -86,9 +93,10 @@ def triage_one(
         scenario_ids=tuple(s.id for s in decision.scenarios),
         context=ctx,
         jurisdiction=jurisdiction,
-        institution_name=checked.institution_name or (_institution_name(institution) if institution else None),
-        ledger=checked.facts,
-        fills=checked.fills,
+        institution_name=(checked.institution_name if checked is not None else None)
+        or (_institution_name(institution) if institution else None),
+        ledger=checked.facts if checked is not None else frozenset(),
+        fills=checked.fills if checked is not None else None,
     )
     all_signals = (*signals, *decision.extra_signals)
     if decision.kind_signal is not None:
@@ -124,13 +132,25 @@ def _cached(text: str, sender: str | None, received_at: datetime | None, context
     return triage_one(text, sender=sender, received_at=received_at, context=context)
 
 
+# The current chunk's normalised texts, by cleaned text: normalised once for the model's batch pass,
+# then reused by triage_one. Replaced (not mutated) per chunk, so a reader never sees a partial dict.
+_NORMALIZED: dict[str, Normalized] = {}
+
+
 def _prefetch_model(texts: list[str]) -> None:
     """Let the model score the chunk at once; the per-message stages then find the scores ready."""
+    global _NORMALIZED
     from veritext.model import default_model
 
     # A message that cannot be triaged raises its own error, in order, when its turn comes.
     with contextlib.suppress(InputError):
-        default_model().prefetch([normalize(_clean_input(t)).lower for t in texts])
+        norms = {}
+        for t in texts:
+            cleaned = _clean_input(t)
+            if cleaned not in norms:
+                norms[cleaned] = normalize(cleaned)
+        _NORMALIZED = norms
+        default_model().prefetch([n.lower for n in norms.values()])
 
 
 # Only SMS-sized texts go through the cache: 4096 cached megabyte pastes would hold gigabytes.

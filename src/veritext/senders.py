@@ -8,6 +8,7 @@ Anything with another country code is overseas from a Chinese phone's point of v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 import regex
@@ -61,6 +62,7 @@ class SenderInfo:
         }
 
 
+@lru_cache(maxsize=8192)
 def classify_sender(sender: str | None) -> SenderInfo:
     """Classify a sender number or name. ``None`` or blank gives type ``unknown``."""
     if sender is None or not sender.strip():

@@ -6,9 +6,12 @@ prediction time, so the shipped arrays and the live features cannot drift apart.
 
 from __future__ import annotations
 
+import re
+
 NGRAM_MIN = 1
 NGRAM_MAX = 3
 _DIGITS = str.maketrans("0123456789", "0000000000")
+_ASCII_DIGIT_RE = re.compile("[0-9]")
 
 
 def model_text(lower: str) -> str:
@@ -17,7 +20,8 @@ def model_text(lower: str) -> str:
     Length-preserving, so an n-gram's offset is also an offset into the normalised text.
     Amounts, codes and phone numbers vary per message; their shape is what generalises.
     """
-    return lower.translate(_DIGITS)
+    # str.translate walks every character of a non-ASCII text; most messages have no digit at all.
+    return lower.translate(_DIGITS) if _ASCII_DIGIT_RE.search(lower) else lower
 
 
 def char_ngrams(text: str) -> list[str]:

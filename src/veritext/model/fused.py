@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from veritext.decide import Estimate, RuleEstimator, marketing_share
 from veritext.decide import _config as decide_config
@@ -27,6 +28,7 @@ def _clip(x: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, x))
 
 
+@cache
 def model_influence() -> tuple[float, float]:
     """Bounds (in logits) on how far the model may move the rules' probability (data/decide.yaml)."""
     bounds = decide_config().get("model_influence", {})
@@ -106,9 +108,10 @@ class FusedEstimator:
                     spans=_unique(spans),
                 ),
             )
+        # (A positive probability below 0.00004 rounds to 0.0 at 4 places: no need to ask round().)
         return Estimate(
             kind=kind,
-            kind_probabilities={k: round(v, 4) for k, v in kinds.items()},
+            kind_probabilities={k: 0.0 if 0.0 < v < 4e-5 else round(v, 4) for k, v in kinds.items()},
             fraud_probability=fraud,
             spam_probability=spam,
             kind_evidence=evidence,

@@ -7,7 +7,7 @@ functions in :mod:`veritext.signals.checks`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -16,7 +16,7 @@ from typing import Any
 from veritext.datafiles import load_yaml
 from veritext.extract import Extraction
 from veritext.message import I18nText, Signal, Span
-from veritext.signals.checks import CHECKS, RuleContext
+from veritext.signals.checks import CHECKS, COMPILERS, Result, RuleContext
 
 GROUPS = ("fraud", "genuine", "context", "conduct", "spam", "verify", "user")
 
@@ -31,8 +31,9 @@ class Rule:
     check: str
     description: I18nText
     params: Mapping[str, Any] = field(default_factory=dict)
-    # What must be present (lexicon categories, "@entity" kinds) for the check to have any chance:
-    # checking set membership first skips most rules on most messages without calling them.
+    # What must be present (lexicon categories, "@entity" kinds, "%" facts: see ``message_facts``)
+    # for the check to have any chance: checking set membership first skips most rules on most
+    # messages without calling them.
     gate: frozenset[str] = frozenset()
     gate_all: bool = False
 
@@ -127,7 +128,48 @@ def _gate(check: str, params: Mapping[str, Any]) -> tuple[frozenset[str], bool]:
         return frozenset({"@" + str(params["kind"])}), False
     if check == "impersonates":
         return frozenset({str(params["category"])}), False
-    return frozenset(), False
+    if check == "sender_type":
+        return frozenset("%sender:" + str(t) for t in params["types"]), False
+    return _FACT_GATES.get(check, (frozenset(), False))
+
+
+# Checks that return None unless all of these hold ("%…" are the facts `message_facts` adds).
+_FACT_GATES: Mapping[str, tuple[frozenset[str], bool]] = {
+    "call_number_not_official": (frozenset({"request_call"}), True),
+    "case_filed_unverifiable": (frozenset({"case_filed", "second_person"}), True),
+    "unrequested_code": (frozenset({"%requested_code=no"}), True),
+    "no_loan_dunned": (frozenset({"%has_loan=no"}), True),
+    "night_contact": (frozenset({"%received_at"}), True),
+    "personal_sender_as_institution": (frozenset({"%personal_sender"}), True),
+    "genuine_signature_sender": (frozenset({"%sender_digits", "@signature"}), True),
+    "signature_sender_mismatch": (frozenset({"%sender_digits", "@signature"}), True),
+    "overseas_sender": (frozenset({"%sender_region"}), True),
+    "obfuscation": (frozenset({"%edits"}), True),
+}
+
+
+def message_facts(ext: Extraction, rc: RuleContext) -> set[str]:
+    """What the gates test: lexicon categories, ``@kind`` per entity kind, and ``%`` facts about the
+    sender, the person's answers, the time and the normalisation."""
+    available = set(ext.hits)
+    available.update(ext.entity_cues)
+    sender = ext.sender
+    available.add("%sender:" + sender.type)
+    if sender.digits:
+        available.add("%sender_digits")
+    if sender.region:
+        available.add("%sender_region")
+    if sender.is_personal:
+        available.add("%personal_sender")
+    if rc.received_at is not None:
+        available.add("%received_at")
+    if rc.context.has_loan == "no":
+        available.add("%has_loan=no")
+    if rc.context.requested_code == "no":
+        available.add("%requested_code=no")
+    if ext.norm.edits:
+        available.add("%edits")
+    return available
 
 
 @cache
@@ -137,22 +179,80 @@ def default_rules() -> tuple[Rule, ...]:
     return load_rules(load_yaml(text)["rules"])
 
 
+# A rule ready to run: (rule, its check bound to its parameters, gate, gate_all, composite's all_of /
+# any_of or None). Built once per rules tuple, so evaluation does no per-message look-ups by name.
+_Runner = Callable[[Extraction, RuleContext], Result]
+_Compiled = tuple[Rule, _Runner, frozenset[str], bool, tuple[tuple[str, ...], tuple[str, ...]] | None]
+
+
+def _bind(rule: Rule) -> _Runner:
+    compiler = COMPILERS.get(rule.check)
+    if compiler is not None:
+        return compiler(rule.params)
+    fn, params = CHECKS[rule.check], rule.params
+    return lambda ext, rc: fn(ext, rc, params)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Rules ready to run, plus an index from each gate name to the rules it may let through."""
+
+    entries: tuple[_Compiled, ...]
+    ungated: frozenset[int]  # positions of rules without a gate: always candidates
+    by_name: Mapping[str, tuple[int, ...]]
+
+
+def _compile(rules: tuple[Rule, ...]) -> _Plan:
+    entries: list[_Compiled] = []
+    by_name: dict[str, list[int]] = {}
+    ungated: set[int] = set()
+    for i, rule in enumerate(rules):
+        composite = None
+        if rule.check == "composite":
+            composite = (tuple(rule.params.get("all_of", ())), tuple(rule.params.get("any_of", ())))
+        entries.append((rule, _bind(rule), rule.gate, rule.gate_all, composite))
+        if not rule.gate:
+            ungated.add(i)
+        for name in rule.gate:
+            by_name.setdefault(name, []).append(i)
+    return _Plan(tuple(entries), frozenset(ungated), {k: tuple(v) for k, v in by_name.items()})
+
+
+@cache
+def _default_plan() -> _Plan:
+    return _compile(default_rules())
+
+
 def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None = None) -> tuple[Signal, ...]:
     """Run every rule in file order; composites see the rules that fired before them."""
     fired: list[Signal] = []
     names: set[str] = set()
-    available = set(ext.hits)
-    available.update("@" + e.kind for e in ext.entities)
-    for rule in rules if rules is not None else default_rules():
-        if not rule.may_fire(available):
+    available = message_facts(ext, rc)
+    plan = _default_plan() if rules is None else _compile(rules)
+    # Only rules with a gate name present can pass their gate: look them up instead of testing all.
+    candidates = set(plan.ungated)
+    by_name = plan.by_name
+    for name in available:
+        found = by_name.get(name)
+        if found is not None:
+            candidates.update(found)
+    entries = plan.entries
+    for i in sorted(candidates):
+        rule, run, gate, gate_all, composite = entries[i]
+        if gate_all and not gate <= available:
             continue
-        ctx = (
-            RuleContext(rc.context, rc.jurisdiction, rc.received_at, frozenset(names))
-            if rule.check == "composite"
-            else rc
+        if composite is not None:
+            # The composite check, inline: all of ``all_of`` and one of ``any_of`` fired earlier.
+            all_of, any_of = composite
+            if not all(r in names for r in all_of) or (any_of and not any(r in names for r in any_of)):
+                continue
+            spans: Result = ()
+        else:
+            spans = run(ext, rc)
+        if spans is None:
+            continue
+        fired.append(
+            Signal(id=rule.id, weight=rule.weight, group=rule.group, description=rule.description, spans=_dedupe(spans))
         )
-        sig = rule.evaluate(ext, ctx)
-        if sig is not None:
-            fired.append(sig)
-            names.add(sig.id)
+        names.add(rule.id)
     return tuple(fired)

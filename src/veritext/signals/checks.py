@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from veritext.extract import (
@@ -37,6 +38,10 @@ class RuleContext:
 
 Check = Callable[[Extraction, RuleContext, Mapping[str, Any]], Result]
 CHECKS: dict[str, Check] = {}
+# Optional fast forms of a check: given a rule's parameters once, return a function of (ext, rc) that
+# gives exactly what ``CHECKS[name](ext, rc, params)`` gives, with the parameters already read.
+Runner = Callable[[Extraction, RuleContext], Result]
+COMPILERS: dict[str, Callable[[Mapping[str, Any]], Runner]] = {}
 
 _FINANCE_CATEGORIES = (
     "overdue",
@@ -48,6 +53,7 @@ _FINANCE_CATEGORIES = (
     "credit_report",
     "request_pay",
 )
+_FINANCE_CATEGORY_SET = frozenset(_FINANCE_CATEGORIES)
 _FINANCE_ORG_TYPES = {"bank", "consumer_finance", "lender", "platform"}
 _REQUEST_CATEGORIES = ("request_click", "request_pay", "request_call", "ask_code", "ask_id_card", "ask_password",
                        "safe_account", "transfer_personal", "screen_sharing")  # fmt: skip
@@ -81,7 +87,7 @@ def _named_finance_institutions(ext: Extraction) -> tuple[Institution, ...]:
 
 def finance_story(ext: Extraction) -> bool:
     """Does the message present itself as about money owed, lent, paid or held by an institution?"""
-    if ext.institutions or any(ext.has(c) for c in _FINANCE_CATEGORIES):
+    if ext.institutions or not _FINANCE_CATEGORY_SET.isdisjoint(ext.hits):
         return True
     return any(e.attrs.get("type") in _FINANCE_ORG_TYPES for e in ext.of_kind("organization"))
 
@@ -120,6 +126,47 @@ def terms(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     if "max_weight_language" in p and ext.language != p["max_weight_language"]:
         return None
     return _spans(ext, cats)
+
+
+def _compile_terms(p: Mapping[str, Any]) -> Runner:
+    """:func:`terms` with its parameters read once (same result for every input)."""
+    cats = tuple(p["categories"])
+    unless = tuple(p.get("unless", ()))
+    need_all = bool(p.get("all"))
+    with_any = tuple(p["with_any"]) if p.get("with_any") else ()
+    needs_finance = bool(p.get("needs_finance"))
+    needs_request = bool(p.get("needs_request"))
+    needs_link = bool(p.get("needs_link"))
+    check_language = "max_weight_language" in p
+    language = p.get("max_weight_language")
+
+    def run(ext: Extraction, rc: RuleContext) -> Result:
+        hits = ext.hits
+        for c in unless:
+            if c in hits:
+                return None
+        if need_all:
+            for c in cats:
+                if c not in hits:
+                    return None
+        elif not any(c in hits for c in cats):
+            return None
+        if with_any and not any(c in hits for c in with_any):
+            return None
+        if needs_finance and not (finance_story(ext) or "account_lure" in hits):
+            return None
+        if needs_request and not any(c in hits for c in _REQUEST_CATEGORIES):
+            return None
+        if needs_link and not _urls(ext):
+            return None
+        if check_language and ext.language != language:
+            return None
+        return _spans(ext, cats)
+
+    return run
+
+
+COMPILERS["terms"] = _compile_terms
 
 
 @check("link_not_official")
@@ -235,14 +282,19 @@ def overseas_sender(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> R
     return () if region not in home else None
 
 
+@cache
+def _verified_contact_digits() -> frozenset[str]:
+    from veritext.facts import contacts
+
+    return frozenset("".join(ch for ch in c.value if ch.isdigit()) for c in contacts().values())
+
+
 @check("call_number_not_official")
 def call_number_not_official(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     """The message asks you to call a number that no named institution is known to use."""
     if not ext.has("request_call"):
         return None
-    from veritext.facts import contacts
-
-    verified_contacts = {"".join(ch for ch in c.value if ch.isdigit()) for c in contacts().values()}
+    verified_contacts = _verified_contact_digits()
     bad = []
     for ph in ext.of_kind("phone"):
         digits = str(ph.attrs.get("national", ph.value))
@@ -363,6 +415,29 @@ def informational(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Res
     if not finance_story(ext) and not ext.has("verification_code"):
         return None
     return ()
+
+
+_NOT_INFORMATIONAL = frozenset(
+    (*_REQUEST_CATEGORIES, "request_reply", "threat", "urgency", "loan_ad", "marketing", "prize")
+)
+
+
+def _compile_informational(p: Mapping[str, Any]) -> Runner:
+    """:func:`informational` with its category list made a set once (same result for every input)."""
+
+    def run(ext: Extraction, rc: RuleContext) -> Result:
+        if _urls(ext) or ext.of_kind("phone") or ext.of_kind("email"):
+            return None
+        if not _NOT_INFORMATIONAL.isdisjoint(ext.hits):
+            return None
+        if not finance_story(ext) and "verification_code" not in ext.hits:
+            return None
+        return ()
+
+    return run
+
+
+COMPILERS["informational"] = _compile_informational
 
 
 @check("composite")
