@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from veritext.batch import VERDICT_SCHEMA, verdict_columns
+from veritext.scan import parts
 from veritext.scan.parts import OrderedMerge, part_name, read_part, write_part
 from veritext.scan.summary import SUMMARY_COLUMNS
 
@@ -42,6 +43,25 @@ def test_parts_landing_out_of_order_are_appended_in_batch_order(tmp_path: Path) 
     out = pq.read_table(tmp_path / "out.incomplete.parquet")
     assert out.column("text").to_pylist() == [t for b in batches for t in b.column("text").to_pylist()]
     assert sum(t.num_rows for t in merge.kept) == 12 and merge.kept[0].column_names == list(SUMMARY_COLUMNS)
+    assert pq.ParquetFile(tmp_path / "out.incomplete.parquet").num_row_groups == 1  # small parts written together
+
+
+def test_parts_are_written_in_groups_of_about_group_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parts, "GROUP_ROWS", 5)
+    for k in range(5):
+        write_part(_verdicts([f"第{k}批：您的账单已出", f"第{k}批：请按时还款", f"第{k}批：还款成功"]), tmp_path, k)
+    merge = OrderedMerge(tmp_path / "out.parquet", tmp_path)
+    for k in range(5):
+        merge.add(k, part_name(k))
+    merge.close(5)
+    pf = pq.ParquetFile(tmp_path / "out.parquet")
+    assert [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)] == [6, 6, 3]
+    assert pf.read().column("text").to_pylist()[:4] == [
+        "第0批：您的账单已出",
+        "第0批：请按时还款",
+        "第0批：还款成功",
+        "第1批：您的账单已出",
+    ]
 
 
 def test_an_abandoned_merge_leaves_no_output_behind(tmp_path: Path) -> None:

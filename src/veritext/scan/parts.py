@@ -22,6 +22,9 @@ from veritext.scan.results import Sink, open_sink
 from veritext.scan.summary import SUMMARY_COLUMNS
 
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
+# Parts are appended in groups of about this many rows: one Parquet row group per 2,000-row part
+# made a 1M-row output 12% bigger and its writing 27% slower; 25,000 rows of verdicts are ~40 MB.
+GROUP_ROWS = 25_000
 
 
 def part_name(batch: int) -> str:
@@ -50,7 +53,8 @@ class OrderedMerge:
     """Appends parts to the output in batch order, whatever order they land in.
 
     Only parts that landed ahead of their turn wait (by name, not in memory); with at most
-    ``2 × workers + 2`` batches in flight that is a handful. Keeps the summary columns of every row.
+    ``2 × workers + 2`` batches in flight that is a handful. Parts in their turn are buffered up to
+    :data:`GROUP_ROWS` rows and written together. Keeps the summary columns of every row.
     """
 
     def __init__(self, tmp: Path, parts_dir: Path) -> None:
@@ -60,6 +64,8 @@ class OrderedMerge:
         self.rows = 0
         self.kept: list[pa.Table] = []  # SUMMARY_COLUMNS of every merged row, for the summary
         self._waiting: dict[int, str] = {}
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
         self._sink: Sink | None = open_sink(tmp)
 
     def add(self, batch: int, part: str) -> None:
@@ -67,11 +73,20 @@ class OrderedMerge:
         self._waiting[batch] = part
         while self.next in self._waiting:
             table = read_part(self.parts_dir / self._waiting.pop(self.next))
-            assert self._sink is not None, "add after close"
-            self._sink.write(table)
+            self._buffer.append(table)
+            self._buffered += table.num_rows
             self.kept.append(table.select(list(SUMMARY_COLUMNS)))
             self.rows += table.num_rows
             self.next += 1
+            if self._buffered >= GROUP_ROWS:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._sink is None:
+            raise RuntimeError("the merged output is already closed")
+        if self._buffer:
+            self._sink.write(pa.concat_tables(self._buffer))
+        self._buffer, self._buffered = [], 0
 
     def close(self, batches: int) -> None:
         """Finish the output file; every batch ``0 … batches-1`` must have been added."""
@@ -80,6 +95,7 @@ class OrderedMerge:
         if self._sink is not None:
             if batches == 0:
                 self._sink.write(VERDICT_SCHEMA.empty_table())
+            self._flush()
             self._sink.close()
             self._sink = None
 
@@ -88,4 +104,5 @@ class OrderedMerge:
         if self._sink is not None:
             self._sink.close()
             self._sink = None
+        self._buffer, self._buffered = [], 0
         self.tmp.unlink(missing_ok=True)
