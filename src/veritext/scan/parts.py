@@ -66,7 +66,9 @@ class OrderedMerge:
         self._waiting: dict[int, str] = {}
         self._buffer: list[pa.Table] = []
         self._buffered = 0
-        self._sink: Sink | None = open_sink(tmp)
+        # Opened on first write, so worker processes forked after this object exists hold no copy of it.
+        self._sink: Sink | None = None
+        self._closed = False
 
     def add(self, batch: int, part: str) -> None:
         """Batch ``batch`` is on disk as ``part``: append it, and any that were waiting on it."""
@@ -82,8 +84,10 @@ class OrderedMerge:
                 self._flush()
 
     def _flush(self) -> None:
-        if self._sink is None:
+        if self._closed:
             raise RuntimeError("the merged output is already closed")
+        if self._sink is None:
+            self._sink = open_sink(self.tmp)
         if self._buffer:
             self._sink.write(pa.concat_tables(self._buffer))
         self._buffer, self._buffered = [], 0
@@ -92,17 +96,20 @@ class OrderedMerge:
         """Finish the output file; every batch ``0 … batches-1`` must have been added."""
         if self._waiting or self.next != batches:
             raise RuntimeError(f"merge incomplete: {self.next} of {batches} batches, waiting {sorted(self._waiting)}")
-        if self._sink is not None:
+        if not self._closed:
             if batches == 0:
-                self._sink.write(VERDICT_SCHEMA.empty_table())
+                self._buffer.append(VERDICT_SCHEMA.empty_table())  # the output still gets its header
             self._flush()
+            assert self._sink is not None
             self._sink.close()
             self._sink = None
+            self._closed = True
 
     def abandon(self) -> None:
         """Close and delete the unfinished output (the parts and checkpoint keep the progress)."""
         if self._sink is not None:
             self._sink.close()
             self._sink = None
+        self._closed = True
         self._buffer, self._buffered = [], 0
         self.tmp.unlink(missing_ok=True)
