@@ -1,10 +1,11 @@
 """Part files and their in-order merge into the scan output, while the scan is still running.
 
-A worker writes each triaged batch as one *part* (an LZ4-compressed Arrow IPC file: about ten times
-cheaper to write and read back than zstd Parquet, and the parent decodes it again at once). The
-parent appends parts to the output in batch order as they land, so merging overlaps triage instead
-of running alone after it; a resumed scan appends its committed parts first, from disk. Parts stay
-until the output is complete: they, not the half-written output, are what a resume starts from.
+A worker writes each triaged batch as one *part*: an LZ4-compressed Arrow IPC file, about four
+times cheaper to write and read back than zstd Parquet (~3 µs per message against ~13 µs), which
+suits a file the parent reads once and deletes. The parent appends parts to the output in batch
+order as they land, so merging overlaps triage instead of running alone after it; a resumed scan
+appends its committed parts first, from disk. Parts stay until the output is complete: they, not
+the half-written output, are what a resume starts from.
 """
 # pyarrow, pandas, stix2 and weasyprint ship no type information:
 # mypy: disable-error-code="import-untyped"
