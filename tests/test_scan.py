@@ -185,6 +185,13 @@ def test_scans_real_shared_messages(tmp_path: Path) -> None:
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     result = scan([src], _opts(tmp_path / "real.parquet", read=ReadOptions(on_error="stop")))
     assert result.summary.messages == len(rows) and result.summary.errors == 0
+    # Every column a verdict decides is what triage() says for that message alone (the scan goes
+    # through triage_many and its chunked model scoring; the contract is identical rows).
+    from veritext.batch import verdict_fields
+
+    for row, r in zip(read_results(result.out).to_pylist(), rows, strict=True):
+        alone = verdict_fields(veritext.triage(r["text"]))
+        assert {k: row[k] for k in alone} == alone, r["text"][:40]
 
 
 def test_a_message_that_stops_triage_many_is_triaged_alone_and_the_rest_go_on(monkeypatch: pytest.MonkeyPatch) -> None:
