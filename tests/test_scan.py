@@ -185,3 +185,39 @@ def test_scans_real_shared_messages(tmp_path: Path) -> None:
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     result = scan([src], _opts(tmp_path / "real.parquet", read=ReadOptions(on_error="stop")))
     assert result.summary.messages == len(rows) and result.summary.errors == 0
+    # Every column a verdict decides is what triage() says for that message alone (the scan goes
+    # through triage_many and its chunked model scoring; the contract is identical rows).
+    from veritext.batch import verdict_fields
+
+    for row, r in zip(read_results(result.out).to_pylist(), rows, strict=True):
+        alone = verdict_fields(veritext.triage(r["text"]))
+        assert {k: row[k] for k in alone} == alone, r["text"][:40]
+
+
+def test_a_message_that_stops_triage_many_is_triaged_alone_and_the_rest_go_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The batch goes through triage_many (the model scores a chunk at once); one message raising in
+    # there must cost neither its neighbours' rows nor their order, and gets what triage() alone says.
+    import veritext.pipeline as pipeline
+
+    texts = [m.text for m in RECEIVED] + ["boom 还款", "还款成功", "boom again"]
+    real = pipeline.triage_one
+
+    def flaky(text: str, **kw: object) -> veritext.Verdict:
+        if text.startswith("boom"):
+            raise RuntimeError("chunk failed")
+        return real(text, **kw)  # type: ignore[arg-type]
+
+    pipeline._cached.cache_clear()
+    monkeypatch.setattr(pipeline, "triage_one", flaky)
+    rows = verdict_columns(pa.table({"text": texts}), tz="UTC").to_pylist()
+    assert [r["text"] for r in rows] == texts
+    for row, text in zip(rows, texts, strict=True):
+        v = veritext.triage(text)  # the public function, not the patched stage: the verdict triage() gives
+        assert (row["error"], row["kind"], row["risk"]) == (None, v.kind, v.risk), text
+        assert [s["id"] for s in row["signals"]] == [s.id for s in v.signals]
+    monkeypatch.setattr(veritext, "triage", lambda text, **kw: flaky(text, **kw))
+    pipeline._cached.cache_clear()
+    rows = verdict_columns(pa.table({"text": texts}), tz="UTC").to_pylist()
+    assert [r["error"] for r in rows][-3:] == ["RuntimeError: chunk failed", None, "RuntimeError: chunk failed"]
+    assert all(r["error"] is None and r["kind"] for r in rows[:-3])
+    pipeline._cached.cache_clear()
