@@ -21,10 +21,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from veritext.cli_common import fail, fail_with, run_alone, say
+
 if TYPE_CHECKING:
     from veritext.campaigns import CampaignResult
 
-EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
@@ -49,18 +50,7 @@ class RiskChoice(StrEnum):
     high = "high"
 
 
-def _fail(zh: str, en: str) -> typer.Exit:
-    typer.echo(f"veritext: error: {zh} / {en}", err=True)
-    return typer.Exit(EXIT_ERROR)
 
-
-def _fail_with(exc: Exception) -> typer.Exit:
-    typer.echo(f"veritext: error: {exc}", err=True)
-    return typer.Exit(EXIT_ERROR)
-
-
-def _say(console: Console, zh: str, en: str) -> None:
-    console.print(f"{zh} / {en}", highlight=False)
 
 
 def scan_command(
@@ -108,7 +98,7 @@ def scan_command(
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise _fail(
+            raise fail(
                 f"未知时区 {tz!r}（例如 Asia/Shanghai）", f"unknown time zone {tz!r} (e.g. Asia/Shanghai)"
             ) from None
     target = out or Path(f"{files[0].stem}.verdicts.parquet")
@@ -137,9 +127,9 @@ def scan_command(
         typer.echo(f"{msg.zh}\n{msg.en}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except InboxError as exc:
-        raise _fail_with(exc) from None
+        raise fail_with(exc) from None
     except OSError as exc:
-        raise _fail(f"读写文件失败：{exc}", f"file error: {exc}") from None
+        raise fail(f"读写文件失败：{exc}", f"file error: {exc}") from None
     if as_json:
         payload = result.summary.to_dict() | {
             "out": str(result.out),
@@ -153,27 +143,27 @@ def scan_command(
         return
     console = Console(highlight=False)
     if result.already_complete:
-        _say(
+        say(
             console,
             f"这次扫描早已完成：{result.out}（加 --restart 可重新扫描）",
             f"this scan was already complete: {result.out} (pass --restart to scan again)",
         )
     elif result.resumed_batches:
-        _say(
+        say(
             console,
             f"已从检查点继续：{result.resumed_batches} 批此前已完成",
             f"resumed from the checkpoint: {result.resumed_batches} batches were already done",
         )
     render_summary(result.summary, console=console)
     if result.skipped or result.repaired:
-        _say(
+        say(
             console,
             f"跳过 {result.skipped} 行、修复 {result.repaired} 行；完整清单：{result.issues_file}",
             f"{result.skipped} rows skipped, {result.repaired} repaired; full list: {result.issues_file}",
         )
         for issue in result.issues[:10]:
             console.print(f"  {issue.source}:{issue.location}: {issue.reason.zh} / {issue.reason.en}", highlight=False)
-    _say(
+    say(
         console,
         f"{result.summary.messages:,} 条短信的结果已写入 {result.out}（用时 {result.seconds:.1f} 秒）",
         f"verdicts for {result.summary.messages:,} messages written to {result.out} ({result.seconds:.1f} s)",
@@ -210,7 +200,7 @@ def _write_table(table: Any, path: Path) -> None:
                     [" ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v for v in row.values()]
                 )
     else:
-        raise _fail(
+        raise fail(
             f"输出文件名须以 .csv、.parquet 或 .jsonl 结尾：{path.name}",
             f"the output name must end in .csv, .parquet or .jsonl: {path.name}",
         )
@@ -240,7 +230,7 @@ def campaigns_command(
     try:
         found = _load_campaigns(results, min_size=min_size, threshold=threshold, top=10)
     except InboxError as exc:
-        raise _fail_with(exc) from None
+        raise fail_with(exc) from None
     if out:
         _write_table(campaign_table(found.campaigns), out)
     if members:
@@ -270,7 +260,7 @@ def campaigns_command(
         t.add_row(c.campaign_id, f"{c.size:,}", f"{c.distinct_senders:,}", " ".join(RISK_NAMES[c.risk]), seen, detail)
     console.print(t)
     if out or members:
-        _say(
+        say(
             console,
             f"已写入：{', '.join(str(p) for p in (out, members) if p)}",
             f"written: {', '.join(str(p) for p in (out, members) if p)}",
@@ -298,23 +288,23 @@ def export_command(
     from veritext.scan import iter_results
 
     if not indicators and not stix:
-        raise _fail("请至少给出 --indicators 或 --stix", "give --indicators and / or --stix")
+        raise fail("请至少给出 --indicators 或 --stix", "give --indicators and / or --stix")
     try:
         found = _load_campaigns(results, min_size=min_size, threshold=0.6, top=10)
         inds = find_indicators(
             iter_results(results, columns=INDICATOR_INPUT_COLUMNS), min_risk=min_risk.value, members=found.members
         )
     except InboxError as exc:
-        raise _fail_with(exc) from None
+        raise fail_with(exc) from None
     console = Console(highlight=False)
     if indicators:
         n = write_indicators_csv(inds, indicators)
-        _say(console, f"{n:,} 个指标已写入 {indicators}", f"{n:,} indicators written to {indicators}")
+        say(console, f"{n:,} 个指标已写入 {indicators}", f"{n:,} indicators written to {indicators}")
     if stix:
         linked = {cid for i in inds for cid in i.campaigns}
         bundle = build_bundle(inds, [c for c in found.campaigns if c.campaign_id in linked])
         write_stix(bundle, stix)
-        _say(
+        say(
             console,
             f"STIX 2.1 包（{len(bundle.objects):,} 个对象）已写入 {stix}",
             f"STIX 2.1 bundle ({len(bundle.objects):,} objects) written to {stix}",
@@ -338,17 +328,17 @@ def report_command(
     try:
         data = collect(results, tz=tz, top=top)
     except InboxError as exc:
-        raise _fail_with(exc) from None
+        raise fail_with(exc) from None
     html = render_html(data, title=title, top=top)
     out.write_text(html, encoding="utf-8")
     console = Console(highlight=False)
-    _say(console, f"报告已写入 {out}", f"report written to {out}")
+    say(console, f"报告已写入 {out}", f"report written to {out}")
     if pdf:
         try:
             write_pdf(html, pdf)
         except RuntimeError as exc:
-            raise _fail_with(exc) from None
-        _say(console, f"PDF 已写入 {pdf}", f"PDF written to {pdf}")
+            raise fail_with(exc) from None
+        say(console, f"PDF 已写入 {pdf}", f"PDF written to {pdf}")
 
 
 def register(app: typer.Typer) -> None:
@@ -364,9 +354,7 @@ def register(app: typer.Typer) -> None:
 
 def main() -> None:
     """``python -m veritext.cli_scan …``: these commands alone (the benchmark uses it)."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
-    register(app)
-    app()
+    run_alone(register)
 
 
 if __name__ == "__main__":

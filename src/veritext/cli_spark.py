@@ -17,16 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-EXIT_ERROR = 1
-
-
-def _fail(zh: str, en: str) -> typer.Exit:
-    typer.echo(f"veritext: error: {zh} / {en}", err=True)
-    return typer.Exit(EXIT_ERROR)
-
-
-def _say(console: Console, zh: str, en: str) -> None:
-    console.print(f"{zh} / {en}", highlight=False)
+from veritext.cli_common import EXIT_ERROR, fail, run_alone, say
 
 
 def spark_scan_command(
@@ -70,7 +61,7 @@ def spark_scan_command(
     try:
         import pyspark  # noqa: F401  # only to say clearly when the extra is missing
     except ImportError:
-        raise _fail(
+        raise fail(
             "没有安装 Spark；请安装可选组件：pip install 'veritext[spark]'",
             "Spark is not installed; install the extra: pip install 'veritext[spark]'",
         ) from None
@@ -80,7 +71,7 @@ def spark_scan_command(
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise _fail(
+            raise fail(
                 f"未知时区 {tz!r}（例如 Asia/Shanghai）", f"unknown time zone {tz!r} (e.g. Asia/Shanghai)"
             ) from None
     from veritext.scan import render_summary
@@ -127,20 +118,20 @@ def spark_scan_command(
     console = Console(highlight=False)
     render_summary(result.summary, console=console)
     if result.skipped:
-        _say(
+        say(
             console,
             f"跳过 {result.skipped:,} 行（没有短信内容）",
             f"{result.skipped:,} rows skipped (no message text)",
         )
     if options.campaigns:
-        _say(
+        say(
             console,
             f"群发活动 {result.campaigns:,} 个，涉及 {result.messages_in_campaigns:,} 条短信："
             f"{options.campaigns}、{options.members}",
             f"{result.campaigns:,} campaigns covering {result.messages_in_campaigns:,} messages: "
             f"{options.campaigns}, {options.members}",
         )
-    _say(
+    say(
         console,
         f"{result.summary.messages:,} 条短信的结果已写入 {out}（用时 {result.seconds:.1f} 秒）",
         f"verdicts for {result.summary.messages:,} messages written to {out} ({result.seconds:.1f} s)",
@@ -154,9 +145,7 @@ def register(app: typer.Typer) -> None:
 
 def main() -> None:
     """``spark-submit …/veritext/cli_spark.py INPUT --out OUTPUT``: this command alone."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
-    register(app)
-    app()
+    run_alone(register)
 
 
 if __name__ == "__main__":
