@@ -50,7 +50,12 @@ def to_parquet(csv_path: Path, target: Path, files: int) -> None:
     for old in target.glob("*.parquet"):
         old.unlink()
     types = {"text": pa.string(), "sender": pa.string(), "received_at": pa.string()}
-    table = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(column_types=types))
+    table = pacsv.read_csv(
+        csv_path,
+        # Some shared texts hold line breaks inside their quoted field.
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types=types),
+    )
     step = -(-table.num_rows // files)
     for i in range(files):
         pq.write_table(table.slice(i * step, step), target / f"part-{i:03d}.parquet", compression="zstd")
