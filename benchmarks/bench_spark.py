@@ -110,7 +110,7 @@ def run_master(master: str, source: Path, out: Path) -> dict[str, Any]:
     """One ``spark-scan`` run as a subprocess; its JSON counts plus wall time and peak memory."""
     cmd = [
         sys.executable, "-m", "veritext.cli_spark", str(source), "--out", str(out),
-        "--master", master, "--overwrite", "--json", "--driver-memory", "1g",
+        "--master", master, "--overwrite", "--json", "--driver-memory", "2g",
     ]  # fmt: skip
     print(f"[bench] {master}: {' '.join(cmd)}", file=sys.stderr, flush=True)
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable)

@@ -51,7 +51,7 @@ def spark_scan_command(
     partition_by: Annotated[
         list[str] | None, typer.Option(help="Write verdict folders by this column (e.g. risk); repeatable.")
     ] = None,
-    driver_memory: Annotated[str, typer.Option(help="Driver memory for a session started here.")] = "1g",
+    driver_memory: Annotated[str, typer.Option(help="Driver memory for a session started here.")] = "2g",
     overwrite: Annotated[bool, typer.Option(help="Replace outputs that already exist.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON instead of tables.")] = False,
 ) -> None:
