@@ -28,6 +28,18 @@ def say(console: Console, zh: str, en: str) -> None:
     console.print(f"{zh} / {en}", highlight=False)
 
 
+def check_time_zone(tz: str | None) -> None:
+    """Refuse an unknown IANA time-zone name before any work starts (``None`` is the local zone)."""
+    if tz is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"未知时区 {tz!r}（例如 Asia/Shanghai）", f"unknown time zone {tz!r} (e.g. Asia/Shanghai)") from None
+
+
 def run_alone(register: Callable[[typer.Typer], None]) -> None:
     """Run the commands one module registers, without the rest of ``veritext``'s imports."""
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)

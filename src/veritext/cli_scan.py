@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from veritext.cli_common import fail, fail_with, run_alone, say
+from veritext.cli_common import check_time_zone, fail, fail_with, run_alone, say
 
 if TYPE_CHECKING:
     from veritext.campaigns import CampaignResult
@@ -92,15 +92,7 @@ def scan_command(
     from veritext.inbox import ColumnMap, InboxError, ReadOptions
     from veritext.scan import ScanInterrupted, ScanOptions, interrupted_message, render_summary, scan
 
-    if tz is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise fail(
-                f"未知时区 {tz!r}（例如 Asia/Shanghai）", f"unknown time zone {tz!r} (e.g. Asia/Shanghai)"
-            ) from None
+    check_time_zone(tz)
     target = out or Path(f"{files[0].stem}.verdicts.parquet")
     options = ScanOptions(
         out=target,

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from veritext.cli_common import EXIT_ERROR, fail, run_alone, say
+from veritext.cli_common import EXIT_ERROR, check_time_zone, fail, run_alone, say
 
 
 def spark_scan_command(
@@ -65,15 +65,7 @@ def spark_scan_command(
             "没有安装 Spark；请安装可选组件：pip install 'veritext[spark]'",
             "Spark is not installed; install the extra: pip install 'veritext[spark]'",
         ) from None
-    if tz is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise fail(
-                f"未知时区 {tz!r}（例如 Asia/Shanghai）", f"unknown time zone {tz!r} (e.g. Asia/Shanghai)"
-            ) from None
+    check_time_zone(tz)
     from veritext.scan import render_summary
     from veritext.spark import SparkScanOptions, session, spark_scan
 
