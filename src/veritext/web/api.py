@@ -18,7 +18,6 @@ from veritext.ledger import CsvError, LedgerError, loan_from_fields, read_csv
 from veritext.message import I18nText
 from veritext.store import StoreError
 from veritext.web import history
-from veritext.web.config import WebConfig
 from veritext.web.problems import WebError, problem_responses
 from veritext.web.schemas import (
     BatchIn,
@@ -37,7 +36,8 @@ from veritext.web.schemas import (
 )
 from veritext.web.service import Personal, due_list, personal, run_check
 from veritext.web.slots import in_triage_slot
-from veritext.web.storage import StoreProvider
+from veritext.web.state import config as _config
+from veritext.web.state import provider as _provider
 
 __all__ = ["router"]
 
@@ -51,16 +51,6 @@ _READ = problem_responses(400, 401, 403, 413, 422, 500)
 _WRITE = problem_responses(400, 401, 403, 413, 415, 422, 500)
 _READ_ONE = problem_responses(400, 401, 403, 404, 413, 422, 500)
 _WRITE_ONE = problem_responses(400, 401, 403, 404, 413, 415, 422, 500)
-
-
-def _provider(request: Request) -> StoreProvider:
-    provider: StoreProvider = request.app.state.provider
-    return provider
-
-
-def _config(request: Request) -> WebConfig:
-    config: WebConfig = request.app.state.config
-    return config
 
 
 def _ok(model: type[Any], description: str) -> dict[int | str, dict[str, Any]]:

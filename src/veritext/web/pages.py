@@ -30,14 +30,15 @@ from veritext.ledger import (
 from veritext.message import ANSWERS, JURISDICTIONS
 from veritext.store import StoreError
 from veritext.web import history
-from veritext.web.config import MAX_BODY_BYTES, MAX_SENDER_CHARS, MAX_TEXT_CHARS, WebConfig
+from veritext.web.config import MAX_BODY_BYTES, MAX_SENDER_CHARS, MAX_TEXT_CHARS
 from veritext.web.i18n import LANG_COOKIE, LANGS, ui
 from veritext.web.problems import WebError
 from veritext.web.render import Renderer
 from veritext.web.security import CSRF_COOKIE, CSRF_FIELD, check_csrf
 from veritext.web.service import due_list, personal, run_check
 from veritext.web.slots import in_triage_slot
-from veritext.web.storage import StoreProvider
+from veritext.web.state import config as _config
+from veritext.web.state import provider as _provider
 
 __all__ = ["router"]
 
@@ -70,16 +71,6 @@ ItemId = Annotated[int, Path(ge=1, le=_ID_MAX)]
 def _renderer(request: Request) -> Renderer:
     renderer: Renderer = request.app.state.renderer
     return renderer
-
-
-def _provider(request: Request) -> StoreProvider:
-    provider: StoreProvider = request.app.state.provider
-    return provider
-
-
-def _config(request: Request) -> WebConfig:
-    config: WebConfig = request.app.state.config
-    return config
 
 
 def _see_other(url: str) -> RedirectResponse:
