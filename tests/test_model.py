@@ -89,8 +89,8 @@ def test_a_model_file_carrying_a_pickle_is_refused_without_running_it(tmp_path: 
 
     evil = tmp_path / "evil.npz"
     with zipfile.ZipFile(evil, "w") as zf:
-        for name in ("vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind", "intercept_kind", "kinds",
-                     "fusion", "meta"):  # fmt: skip
+        for name in ("vocab", "word_vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind",
+                     "intercept_kind", "kinds", "fusion", "meta"):  # fmt: skip
             buf = io.BytesIO()
             np.save(buf, np.array([Exploit()], dtype=object), allow_pickle=True)
             zf.writestr(name + ".npy", buf.getvalue())
@@ -106,6 +106,44 @@ def test_a_model_with_inconsistent_arrays_is_refused(tmp_path: Path) -> None:
     save_arrays(arrays, tmp_path / "short.npz")
     with pytest.raises(ModelError, match="shapes"):
         load_model(tmp_path / "short.npz")
+
+
+def test_a_model_whose_word_list_is_not_utf8_bytes_is_refused(tmp_path: Path) -> None:
+    arrays = train(_sample(60), seed=1)
+    arrays["word_vocab"] = np.array(["free", "call"])  # text, not the UTF-8 bytes the format stores
+    save_arrays(arrays, tmp_path / "words.npz")
+    with pytest.raises(ModelError, match="word_vocab"):
+        load_model(tmp_path / "words.npz")
+
+
+def test_words_are_features_beside_the_character_ngrams() -> None:
+    model = load_model_from(train(_sample(), seed=5))
+    assert model.word_index, "an English training set yields word features"
+    assert "free" in model.word_index or "call" in model.word_index
+    # Chinese text has no word features: the n-grams cover it (written for this test)
+    assert model._word_ids("您的账户已冻结请联系客服").size == 0
+
+
+def test_scoring_a_batch_gives_exactly_the_numbers_of_scoring_one_at_a_time() -> None:
+    model = load_model_from(train(_sample(), seed=5))
+    texts = [  # written for this test
+        "urgent! your account is suspended, verify at http://bank-secure.top now",
+        "see you at dinner tonight",
+        "645",
+        "",
+        "您的账户已冻结，请点击链接解冻 free gift",
+    ]
+    batch = model.predict_many(texts)
+    for text, together in zip(texts, batch, strict=True):
+        alone = model._predict_one(text)[0]
+        assert (alone.spam_logit, alone.fraud_logit) == (together.spam_logit, together.fraud_logit), text
+        assert alone.kind_probabilities == together.kind_probabilities, text
+
+
+def load_model_from(arrays: dict[str, np.ndarray]) -> veritext.model.TextModel:  # type: ignore[type-arg]
+    from veritext.model.train import model_from_arrays
+
+    return model_from_arrays(arrays)
 
 
 def test_the_models_strongest_words_appear_as_a_reason_with_spans_into_the_original_text() -> None:

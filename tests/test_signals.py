@@ -60,3 +60,14 @@ def test_bad_rule_files_are_refused_with_the_rule_named() -> None:
                      "description": {"zh": "x", "en": "x"}}])
     with pytest.raises(ValueError, match="zh and en"):
         load_rules([{"id": "HALF", "group": "fraud", "weight": 1, "check": "terms", "description": {"en": "x"}}])
+
+
+def test_a_chinese_message_with_redacted_digits_is_still_chinese() -> None:
+    from veritext.extract import detect_language
+
+    # written for this test: account numbers redacted as runs of x, as anonymised corpora do
+    assert detect_language("xxxxxxxxxxxxxxxxxxx 工商银行 王小明") == "zh"
+    assert detect_language("请转账到 xxxx xxxx xxxx xxxx 招商银行") == "zh"
+    # English stays English, with or without a redacted number
+    assert detect_language("Your code is xxxxxx, do not share it") == "en"
+    assert detect_language("Meet you at the station at six") == "en"

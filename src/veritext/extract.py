@@ -146,6 +146,7 @@ _GENERIC_LABELS = frozenset(
     ]
 )
 _HAN_RE = regex.compile(r"\p{Han}")
+_REDACTED_RE = re.compile("[xX]{3,}")
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CN_SHORT_RE = regex.compile(r"(?<![\d.,])(?P<n>95\d{3}|96\d{3}|12\d{3}|400[- ]?\d{3}[- ]?\d{4})(?![\d.,])")
 _DIGIT_RE = regex.compile(r"\d")  # the same \d as in the patterns above (any Unicode decimal digit)
@@ -297,6 +298,10 @@ def detect_language(text: str) -> str:
     # ASCII letters counted as bytes: UTF-8 encodes every other character with bytes >= 0x80.
     raw = head.encode("utf-8", "surrogatepass")
     latin = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    if b"xxx" in raw.lower():
+        # "xxxx xxxx 农行" is a Chinese message with its digits redacted (anonymised corpora, report
+        # queues): runs of x are not English words.
+        latin -= sum(len(m) for m in _REDACTED_RE.findall(head))
     # "zh" needs at least one Han character and at least a third as many as Latin letters: count
     # them only as far as that.
     needed = max(1, -(-latin // 3))

@@ -1,4 +1,8 @@
-"""The shipped statistical model: char n-gram TF-IDF with linear heads, stored as plain arrays.
+"""The shipped statistical model: char n-gram and word TF-IDF with linear heads, stored as plain arrays.
+
+Features: character 1–3-grams (``vocab``), then word unigrams and bigrams (``word_vocab``, UTF-8
+text, one per line); indices run over the n-grams first, then the words. A message's vector is
+sublinear tf × ``idf``, L2-normalised; the word block's weight is folded into its ``idf`` values.
 
 The model file is a NumPy ``.npz`` read with ``allow_pickle=False``: loading it can never execute
 code, and a tampered or truncated file fails with :class:`ModelError`. Prediction needs only NumPy;
@@ -21,12 +25,12 @@ import numpy as np
 import numpy.typing as npt
 
 from veritext.message import KINDS
-from veritext.model.features import model_text
+from veritext.model.features import model_text, word_features
 
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 DEFAULT_MODEL = "data/model/veritext-model.npz"
-_REQUIRED = ("vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind", "intercept_kind", "kinds",
-             "fusion", "kind_trust", "meta")  # fmt: skip
+_REQUIRED = ("vocab", "word_vocab", "idf", "coef_spam", "coef_fraud", "intercepts", "coef_kind", "intercept_kind",
+             "kinds", "fusion", "kind_trust", "meta")  # fmt: skip
 
 
 class ModelError(RuntimeError):
@@ -72,7 +76,12 @@ class TextModel:
         self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
         if int(self.meta.get("format", -1)) != MODEL_FORMAT:
             raise ModelError(f"model format {self.meta.get('format')!r} is not {MODEL_FORMAT}")
-        n = len(vocab)
+        word_bytes = np.asarray(arrays["word_vocab"])
+        if word_bytes.dtype != np.uint8 or word_bytes.ndim != 1:
+            raise ModelError("word_vocab must be a 1-D array of UTF-8 bytes")
+        words = word_bytes.tobytes().decode("utf-8").split("\n") if len(word_bytes) else []
+        self.n_chars = len(vocab)
+        n = self.n_chars + len(words)
         self.idf = np.asarray(arrays["idf"], dtype=np.float64)
         self.coef_spam = np.asarray(arrays["coef_spam"], dtype=np.float64)
         self.coef_fraud = np.asarray(arrays["coef_fraud"], dtype=np.float64)
@@ -103,6 +112,9 @@ class TextModel:
             for lang, f in zip(FUSION_LANGUAGES, fusion_arr.tolist(), strict=True)
         }
         self.index: dict[str, int] = {str(g): i for i, g in enumerate(vocab)}
+        self.word_index: dict[str, int] = {w: self.n_chars + i for i, w in enumerate(words)}
+        if len(self.word_index) != len(words):
+            raise ModelError("word_vocab has duplicate entries")
         # Vocabulary n-grams as sorted integer keys (see _ngram_keys): a message's n-grams are then
         # counted with a few vectorised NumPy calls instead of ~300 dict look-ups in Python.
         keys = _vocab_keys(vocab)
@@ -121,34 +133,52 @@ class TextModel:
 
     def features(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """Sparse TF-IDF vector (indices, values) of an already model-prepared text."""
-        keys = _ngram_keys(text)
-        if not len(keys) or not len(self._sorted_keys):
+        idx, raw = self._raw_features(text)
+        return idx, self._normalised(raw)
+
+    def _raw_features(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Feature indices (sorted) and un-normalised TF-IDF values of a model text."""
+        found = np.concatenate([self._char_ids(_ngram_keys(text)), self._word_ids(text)])
+        if not len(found):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        idx, tf = _unique_counts(found)
+        return idx, (1.0 + np.log(tf.astype(np.float64))) * self.idf[idx]
+
+    def _char_ids(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """The feature index of every n-gram key that is in the vocabulary (repeats kept)."""
+        if not len(keys) or not len(self._sorted_keys):
+            return np.zeros(0, dtype=np.int64)
         pos = self._sorted_keys.searchsorted(keys)
         pos[pos == len(self._sorted_keys)] = 0
-        found = self._sorted_keys[pos] == keys
-        if not found.any():
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        idx, counts = _unique_counts(self._key_index[pos[found]])
-        tf = counts.astype(np.float64)
-        vals = (1.0 + np.log(tf)) * self.idf[idx]
-        norm = float(np.sqrt(vals @ vals))
-        return idx, (vals / norm if norm > 0 else vals)
+        ids: npt.NDArray[np.int64] = self._key_index[pos[self._sorted_keys[pos] == keys]]
+        return ids
+
+    def _word_ids(self, text: str) -> npt.NDArray[np.int64]:
+        """The feature index of every word unigram / bigram of a model text in the vocabulary."""
+        if not self.word_index:
+            return np.zeros(0, dtype=np.int64)
+        get = self.word_index.get
+        ids = [i for i in map(get, word_features(text)) if i is not None]
+        return np.array(ids, dtype=np.int64)
+
+    @staticmethod
+    def _normalised(raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Divided by its L2 norm, summed left to right (``cumsum``) in the order ``np.bincount``
+        adds in the batch path: identical numbers either way."""
+        if not len(raw):
+            return raw
+        norm = np.sqrt(np.cumsum(raw * raw)[-1])
+        return raw / (norm if norm > 0 else 1.0)
 
     def explain(self, lower: str, *, top: int = 3) -> tuple[Contribution, ...]:
-        """The n-grams that push this message's fraud score up most, with where they occur."""
+        """The n-grams and words that push this message's fraud score up most, with where they occur."""
         text = model_text(lower)
         memo = self._feature_memo.get(lower)
         last = self._last
         if memo is None and last is not None and last[0] == lower:
             memo = last[1]
-        if memo is None:
-            idx, vals = self.features(text)
-        else:
-            # The same arithmetic as features() from its tf-idf values on: identical numbers.
-            idx, vals = memo
-            norm = float(np.sqrt(vals @ vals))
-            vals = vals / norm if norm > 0 else vals
+        idx, raw = memo if memo is not None else self._raw_features(text)
+        vals = self._normalised(raw)
         return self._explain(text, idx, vals * self.coef_fraud[idx], top)
 
     def predict_many(self, lowers: list[str]) -> list[ModelOutput]:
@@ -162,19 +192,27 @@ class TextModel:
         """:meth:`predict_many`, plus each message's (feature indices, un-normalised tf-idf values)."""
         if not lowers:
             return [], []
-        keys, owner = _batch_ngram_keys(lowers)
+        texts = [model_text(x) for x in lowers]
+        keys, owner = _batch_ngram_keys(texts)
         n, vocab_size = len(lowers), len(self.idf)
         spam = np.full(n, self.intercepts[0])
         fraud = np.full(n, self.intercepts[1])
         kind_scores = np.tile(self.intercept_kind, (n, 1))
         no_idx, no_vals = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         features = [(no_idx, no_vals)] * n
+        char_owner = np.zeros(0, dtype=np.int64)
+        char_ids = np.zeros(0, dtype=np.int64)
         if len(keys) and len(self._sorted_keys):
             pos = self._sorted_keys.searchsorted(keys)
             pos[pos == len(self._sorted_keys)] = 0
             found = self._sorted_keys[pos] == keys
+            char_owner, char_ids = owner[found], self._key_index[pos[found]]
+        word_ids = [self._word_ids(t) for t in texts]
+        word_owner = np.repeat(np.arange(n, dtype=np.int64), [len(w) for w in word_ids])
+        all_owner = np.concatenate([char_owner, word_owner])
+        if len(all_owner):
             # One (message, feature) code per occurrence; unique codes with counts give the tf.
-            codes, tf = _unique_counts(owner[found] * vocab_size + self._key_index[pos[found]])
+            codes, tf = _unique_counts(all_owner * vocab_size + np.concatenate([char_ids, *word_ids]))
             msg, idx = codes // vocab_size, codes % vocab_size
             vals = (1.0 + np.log(tf.astype(np.float64))) * self.idf[idx]
             bounds = msg.searchsorted(np.arange(n + 1)).tolist()
@@ -215,20 +253,11 @@ class TextModel:
     ) -> tuple[ModelOutput, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
         """:meth:`_predict_many` for one message, with fewer NumPy calls and the same numbers: every
         sum is taken in the same order (``cumsum`` adds left to right, as ``bincount`` does)."""
-        text = model_text(lower)
-        keys = _ngram_keys(text)
-        idx, raw = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        if len(keys) and len(self._sorted_keys):
-            pos = self._sorted_keys.searchsorted(keys)
-            pos[pos == len(self._sorted_keys)] = 0
-            found = self._sorted_keys[pos] == keys
-            idx, tf = _unique_counts(self._key_index[pos[found]])
-            raw = (1.0 + np.log(tf.astype(np.float64))) * self.idf[idx]
+        idx, raw = self._raw_features(model_text(lower))
         kind_scores = self.intercept_kind.reshape(1, -1).copy()
         spam, fraud = float(self.intercepts[0]), float(self.intercepts[1])
         if len(idx):
-            norm = np.sqrt(np.cumsum(raw * raw)[-1])
-            vals = raw / (norm if norm > 0 else 1.0)
+            vals = self._normalised(raw)
             spam = float(self.intercepts[0] + np.cumsum(vals * self.coef_spam[idx])[-1])
             fraud = float(self.intercepts[1] + np.cumsum(vals * self.coef_fraud[idx])[-1])
             kind_scores[0] += np.cumsum(vals * self.coef_kind[:, idx], axis=1)[:, -1]
@@ -257,14 +286,17 @@ class TextModel:
             while start != -1 and len(spans) < 3:
                 spans.append((start, start + len(gram)))
                 start = text.find(gram, start + 1)
+            if not spans:
+                continue  # a word bigram split by punctuation in the text: nothing to point at
             out.append(Contribution(gram, float(contrib[j]), tuple(spans)))
         return tuple(out)
 
     @cache  # noqa: B019 - one model object per process; the cache lives as long as it does
     def _vocab_list(self) -> list[str]:
-        inverse = [""] * len(self.index)
-        for gram, i in self.index.items():
-            inverse[i] = gram
+        inverse = [""] * (len(self.index) + len(self.word_index))
+        for table in (self.index, self.word_index):
+            for gram, i in table.items():
+                inverse[i] = gram
         return inverse
 
 
@@ -281,16 +313,14 @@ def _unique_counts(a: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt
     return s[starts], np.diff(np.append(starts, len(s)))
 
 
-def _batch_ngram_keys(lowers: list[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """The ``_ngram_keys`` of every message's ``model_text`` at once, with the message each key
-    belongs to: one encode and a few array operations for the whole batch. The keys come in another
-    order than message by message, which nothing downstream depends on (they are counted per
-    (message, feature) after sorting)."""
-    texts = [model_text(x) for x in lowers]
+def _batch_ngram_keys(texts: list[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The ``_ngram_keys`` of every model text at once, with the text each key belongs to: one encode
+    and a few array operations for the whole batch. The keys come in another order than text by text,
+    which nothing downstream depends on (they are counted per (message, feature) after sorting)."""
     joined = "".join(texts).encode("utf-32-le", "surrogatepass")
     cp = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64) + np.uint64(1)
     lengths = np.fromiter((len(x) for x in texts), dtype=np.int64, count=len(texts))
-    owner = np.repeat(np.arange(len(lowers), dtype=np.int64), lengths)
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     if len(cp) < 2:
         return cp, owner
     same2 = owner[:-1] == owner[1:]  # 2-grams that do not cross into the next message

@@ -1,4 +1,5 @@
-"""Text features for the statistical model: character n-grams, which suit Chinese without a segmenter.
+"""Text features for the statistical model: character n-grams, which suit Chinese without a segmenter,
+plus word unigrams and bigrams for text written with spaces (English: "free entry", "call 0000").
 
 The same function builds the n-grams at training time (as scikit-learn's ``analyzer``) and at
 prediction time, so the shipped arrays and the live features cannot drift apart.
@@ -6,12 +7,20 @@ prediction time, so the shipped arrays and the live features cannot drift apart.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 NGRAM_MIN = 1
 NGRAM_MAX = 3
 _DIGITS = str.maketrans("0123456789", "0000000000")
 _ASCII_DIGIT_RE = re.compile("[0-9]")
+# A word is a run of ASCII letters and (masked) digits, or one of the symbols spam leans on ("£", "!");
+# CJK text is left to the character n-grams, which already see every character pair.
+_WORD_RE = re.compile(r"[a-z0]+|[!?$£€¥%&*#@+]")
+_LATIN_RE = re.compile("[a-z]")
+_NON_ASCII_RE = re.compile("[^\x00-\x7f]")
+MAX_WORD_CHARS = 20  # longer runs are URL or hash debris, not words
+WORD_MARK = "\x01"  # marks a word feature among the n-grams; normalisation removes control characters
 
 
 def model_text(lower: str) -> str:
@@ -31,3 +40,25 @@ def char_ngrams(text: str) -> list[str]:
     for n in range(NGRAM_MIN, NGRAM_MAX + 1):
         out.extend(text[i : i + n] for i in range(n_chars - n + 1))
     return out
+
+
+def words(text: str) -> list[str]:
+    """The words of a model text, in order (see ``_WORD_RE``); none for a text mostly in another script."""
+    if not text.isascii() and len(_NON_ASCII_RE.findall(text)) >= len(_LATIN_RE.findall(text)):
+        # Chinese with a stray "APP" or code: its few words would carry a whole block's weight alone.
+        return []
+    return [w for w in _WORD_RE.findall(text) if len(w) <= MAX_WORD_CHARS]
+
+
+def word_features(text: str) -> list[str]:
+    """Word unigrams and bigrams ("free", "free entry"), without the marker."""
+    toks = words(text)
+    return toks + [f"{a} {b}" for a, b in itertools.pairwise(toks)]
+
+
+def features(text: str) -> list[str]:
+    """Every feature of a model text: its character n-grams, then its marked word features.
+
+    The training analyzer; prediction builds the same two parts separately (model/__init__.py).
+    """
+    return char_ngrams(text) + [WORD_MARK + w for w in word_features(text)]

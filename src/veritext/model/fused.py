@@ -96,13 +96,13 @@ class FusedEstimator:
         # messages worth explaining (the n-gram search is skipped for the rest).
         contributions: tuple[Contribution, ...] = ()
         if fraud >= 0.35 and self.model.fusion(ext.language).fraud[0] > 0:
-            contributions = self.model.explain(ext.norm.lower)
-        spans = tuple(ext.norm.span(s, e) for c in contributions for s, e in c.spans)
+            contributions = self.model.explain(ext.norm.lower, top=_CANDIDATES)
+        weight, spans = _new_evidence(ext, contributions, taken=[sp for s in signals for sp in s.spans])
         if spans:
             extra = (
                 Signal(
                     id=MODEL_SIGNAL_ID,
-                    weight=round(sum(c.weight for c in contributions), 3),
+                    weight=weight,
                     group="model",
                     description=_MODEL_DESCRIPTION,
                     spans=_unique(spans),
@@ -117,6 +117,41 @@ class FusedEstimator:
             kind_evidence=evidence,
             extra_signals=extra,
         )
+
+
+@cache
+def _skip_words() -> frozenset[str]:
+    """Function words a reason never points at alone (data/decide.yaml ``explain_skip_words``)."""
+    return frozenset(str(w) for w in decide_config().get("explain_skip_words", ()))
+
+
+_CANDIDATES = 16  # contributions looked at, for the few that point at words no rule has marked
+_SHOWN = 3
+
+
+def _new_evidence(
+    ext: Extraction, contributions: tuple[Contribution, ...], *, taken: list[Span]
+) -> tuple[float, tuple[Span, ...]]:
+    """The model's strongest contributions that point at text nothing has marked yet — no rule (the
+    rules already explain their spans, and a model mark inside a rule's would split it) and no
+    stronger contribution ("pay" inside "payment") — with their summed weight."""
+    weight, spans, shown = 0.0, [], 0
+    taken = list(taken)
+    for c in contributions:
+        if set(c.ngram.split()) <= _skip_words():
+            continue
+        own = []
+        for sp in (ext.norm.span(s, e) for s, e in c.spans):
+            if not any(sp.start < t.end and t.start < sp.end for t in taken):
+                own.append(sp)
+                taken.append(sp)
+        if own:
+            weight += c.weight
+            spans.extend(own)
+            shown += 1
+            if shown == _SHOWN:
+                break
+    return round(weight, 3), tuple(spans)
 
 
 def _unique(spans: tuple[Span, ...]) -> tuple[Span, ...]:
