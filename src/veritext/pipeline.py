@@ -14,7 +14,7 @@ from veritext.advise import advise, plan_contacts
 from veritext.decide import Estimator, decide
 from veritext.extract import Extraction, extract
 from veritext.facts import Institution
-from veritext.memo import LRU
+from veritext.memo import LRU, SeenTwice
 from veritext.message import Contact, Context, I18nText, Message, Scenario, Signal, Step, Verdict
 from veritext.normalize import Normalized, normalize
 from veritext.senders import classify_sender
@@ -219,9 +219,16 @@ class _Analysis:
 # time) key of _cached rarely repeats while the text does. Normalising and extracting read only the
 # text (the sender is classified apart, and classify_sender has its own cache); signals read the
 # sender and the time and run per message; decide and advise read neither, so a text's judgement is
-# reused whenever the signals (and context and jurisdiction) come out the same. An entry is a few kB
-# to a few tens of kB (offset maps, entities, judgements): 20,000 of them stay well under 300 MB.
-_ANALYSES: LRU[str, _Analysis] = LRU(20_000)
+# reused whenever the signals (and context and jurisdiction) come out the same.
+# Once full, only texts seen before get in (one-offs would flush the templates). Cost: one unit per 200
+# characters begun; an SMS-sized entry is ~3 kB with its judgements, so ~150 MB when full of them,
+# and no more than ~250 MB when full of 2,000-character texts.
+_ANALYSES: LRU[str, _Analysis] = LRU(50_000)
+_SEEN = SeenTwice(500_000)
+
+
+def _cost(text: str) -> int:
+    return 1 + len(text) // 200
 
 
 def _triage_reusing(text: str, sender: str | None, received_at: datetime | None, context: Context | None) -> Verdict:
@@ -234,8 +241,10 @@ def _triage_reusing(text: str, sender: str | None, received_at: datetime | None,
     if analysis is None:
         norm = _NORMALIZED.get(text) or normalize(text)
         analysis = _Analysis(extract(norm, sender=None), {})
-        if len(text) <= _CACHE_MAX_CHARS:
-            _ANALYSES.put(text, analysis)
+        # _SEEN records every text; once the cache is full, only a text seen before may displace another.
+        seen = _SEEN.check(text)
+        if len(text) <= _CACHE_MAX_CHARS and (seen or _ANALYSES.cost < _ANALYSES.maxcost):
+            _ANALYSES.put(text, analysis, _cost(text))
     ext = analysis.ext if sender is None else replace(analysis.ext, sender=classify_sender(sender))
     return _judge(text, ext, sender, received_at, ctx, None, analysis.judgements)
 
@@ -246,6 +255,7 @@ def clear_caches() -> None:
 
     _cached.cache_clear()
     _ANALYSES.clear()
+    _SEEN.clear()
     default_model().clear_cache()
 
 

@@ -118,8 +118,9 @@ class TextModel:
         self._feature_memo: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
         self._last: tuple[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] | None = None
         # Scores by model_text (every digit is 0 to the model), across batches: bulk traffic repeats
-        # templates with new numbers. ~5 kB an entry (the feature arrays), so ~100 MB at most.
-        self._scored: LRU[str, _Scored] = LRU(20_000)
+        # templates with new numbers. Cost: one unit per 200 characters begun; ~2 kB an SMS-sized
+        # entry (mostly the feature arrays), so ~100 MB when full of them, ~300 MB of the longest.
+        self._scored: LRU[str, _Scored] = LRU(50_000)
 
     def fusion(self, language: str) -> Fusion:
         """The fusion weights for a message language (English's for any other)."""
@@ -218,7 +219,7 @@ class TextModel:
         for m, out, (idx, raw) in zip(missing, outputs, features, strict=True):
             # Copies: a slice would keep its whole batch's arrays alive for as long as it is cached.
             found[m] = scored = (out, (idx.copy(), raw.copy()))
-            self._scored.put(m, scored)
+            self._scored.put(m, scored, 1 + len(m) // 200)
         self._memo = {x: found[m][0] for x, m in zip(lowers, masked, strict=True)}
         self._feature_memo = {x: found[m][1] for x, m in zip(lowers, masked, strict=True)}
 
