@@ -207,8 +207,16 @@ def test_a_message_that_stops_triage_many_is_triaged_alone_and_the_rest_go_on(mo
             raise RuntimeError("chunk failed")
         return real(text, **kw)  # type: ignore[arg-type]
 
-    pipeline._cached.cache_clear()
+    real_reusing = pipeline._triage_reusing
+
+    def flaky_reusing(text: str, *args: object) -> veritext.Verdict:  # the stage triage_many runs per message
+        if text.startswith("boom"):
+            raise RuntimeError("chunk failed")
+        return real_reusing(text, *args)  # type: ignore[arg-type]
+
+    pipeline.clear_caches()
     monkeypatch.setattr(pipeline, "triage_one", flaky)
+    monkeypatch.setattr(pipeline, "_triage_reusing", flaky_reusing)
     rows = verdict_columns(pa.table({"text": texts}), tz="UTC").to_pylist()
     assert [r["text"] for r in rows] == texts
     for row, text in zip(rows, texts, strict=True):

@@ -24,7 +24,8 @@ import veritext
 from veritext.campaigns import mask_template
 from veritext.inbox.fields import parse_time
 from veritext.inbox.records import stable_id
-from veritext.message import KINDS, SCHEMA_VERSION, Context, Message, Verdict
+from veritext.memo import LRU
+from veritext.message import KINDS, SCHEMA_VERSION, Context, Entity, Message, Signal, Verdict
 from veritext.pipeline import MAX_CHARS
 
 if TYPE_CHECKING:
@@ -93,11 +94,25 @@ def _hour_key(when: datetime | None) -> datetime | None:
     return None if when is None else when.replace(minute=0, second=0, microsecond=0)
 
 
+# Bulk traffic repeats texts, and triage_many hands the repeats of a text the same entities tuple (and
+# of a judgement the same signals tuple): their row parts are built once. Keyed by the tuple's id and
+# checked by identity: a cached tuple is alive, so no other object can have its id meanwhile.
+_ENTITY_PARTS: LRU[int, tuple[tuple[Entity, ...], str, dict[str, Any], str]] = LRU(20_000)
+_SIGNAL_PARTS: LRU[int, tuple[tuple[Signal, ...], list[dict[str, Any]]]] = LRU(20_000)
+
+
 def verdict_fields(verdict: Verdict) -> dict[str, Any]:
     """The verdict part of an output row (columns ``kind`` … ``schema_version``) for one verdict."""
-    ents = verdict.entities
-    urls = [e for e in ents if e.kind == "url"]
-    text = verdict.text
+    ents, sigs = verdict.entities, verdict.signals
+    got = _ENTITY_PARTS.get(id(ents))
+    if got is None or got[0] is not ents or got[1] != verdict.text:
+        template = mask_template(verdict.text, [(e.kind, e.span.start, e.span.end) for e in ents])
+        got = (ents, verdict.text, _entity_parts(ents, verdict.text), template)
+        _ENTITY_PARTS.put(id(ents), got)
+    hit = _SIGNAL_PARTS.get(id(sigs))
+    if hit is None or hit[0] is not sigs:
+        hit = (sigs, _signal_parts(sigs))
+        _SIGNAL_PARTS.put(id(sigs), hit)
     return {
         "kind": verdict.kind,
         "risk": verdict.risk,
@@ -107,15 +122,32 @@ def verdict_fields(verdict: Verdict) -> dict[str, Any]:
         "language": verdict.language,
         "jurisdiction": verdict.jurisdiction,
         "sender_type": verdict.sender_type,
-        "signals": [
-            {
-                "id": s.id,
-                "weight": float(s.weight),
-                "group": s.group,
-                "spans": [{"start": sp.start, "end": sp.end} for sp in s.spans],
-            }
-            for s in verdict.signals
-        ],
+        "signals": hit[1],
+        **got[2],
+        "scenarios": [s.id for s in verdict.scenarios],
+        "plan": [s.id for s in verdict.plan],
+        "template": got[3],
+        "error": None,
+        "schema_version": verdict.schema_version,
+    }
+
+
+def _signal_parts(signals: tuple[Signal, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": s.id,
+            "weight": float(s.weight),
+            "group": s.group,
+            "spans": [{"start": sp.start, "end": sp.end} for sp in s.spans],
+        }
+        for s in signals
+    ]
+
+
+def _entity_parts(ents: tuple[Entity, ...], text: str) -> dict[str, Any]:
+    """The columns that depend only on the entities and the text (values are shared, never mutated)."""
+    urls = [e for e in ents if e.kind == "url"]
+    return {
         "entities": [{"kind": e.kind, "value": e.value, "start": e.span.start, "end": e.span.end} for e in ents],
         "urls": [e.value for e in urls],
         "domains": sorted({str(e.attrs.get("registrable_domain") or "").lower() for e in urls} - {""}),
@@ -128,11 +160,6 @@ def verdict_fields(verdict: Verdict) -> dict[str, Any]:
             }
             - {""}
         ),
-        "scenarios": [s.id for s in verdict.scenarios],
-        "plan": [s.id for s in verdict.plan],
-        "template": mask_template(text, [(e.kind, e.span.start, e.span.end) for e in ents]),
-        "error": None,
-        "schema_version": verdict.schema_version,
     }
 
 

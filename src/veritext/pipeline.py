@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -13,12 +14,14 @@ from veritext.advise import advise, plan_contacts
 from veritext.decide import Estimator, decide
 from veritext.extract import Extraction, extract
 from veritext.facts import Institution
-from veritext.message import Context, I18nText, Message, Verdict
+from veritext.memo import LRU, SeenTwice
+from veritext.message import Contact, Context, I18nText, Message, Scenario, Signal, Step, Verdict
 from veritext.normalize import Normalized, normalize
+from veritext.senders import classify_sender
 from veritext.signals import evaluate
 from veritext.signals.checks import RuleContext
 from veritext.userrules import evaluate as user_signals
-from veritext.verify import verify
+from veritext.verify import Verification, verify
 
 # Longer inputs are refused with a clear error rather than analysed for minutes: no SMS (or chain of
 # concatenated SMS) comes near this, so it is a pasted file or an attack.
@@ -58,6 +61,12 @@ def infer_jurisdiction(ext: Extraction, context: Context) -> str:
     return "US"
 
 
+def _checked_sender(sender: object) -> str | None:
+    if sender is not None and not isinstance(sender, str):
+        raise InputError(f"sender must be a str, not {type(sender).__name__}")
+    return None if sender is None else _clean_input(sender[:256])
+
+
 def triage_one(
     text: str,
     *,
@@ -68,22 +77,95 @@ def triage_one(
 ) -> Verdict:
     """Run every stage on one message."""
     text = _clean_input(text)
-    if sender is not None and not isinstance(sender, str):
-        raise InputError(f"sender must be a str, not {type(sender).__name__}")
-    if sender is not None:
-        sender = _clean_input(sender[:256])
+    sender = _checked_sender(sender)
     ctx = context or _NO_CONTEXT
     norm = _NORMALIZED.get(text) or normalize(text)
     ext = extract(norm, sender=sender)
+    return _judge(text, ext, sender, received_at, ctx, estimator, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Judgement:
+    """Everything of a verdict that decide and advise settle: a function of the text's extraction, the
+    signals, the context and the jurisdiction (neither stage reads the sender or the time)."""
+
+    kind: str
+    kind_probabilities: Mapping[str, float]
+    risk: str
+    fraud_probability: float
+    spam_probability: float
+    signals: tuple[Signal, ...]
+    scenarios: tuple[Scenario, ...]
+    plan: tuple[Step, ...]
+    contacts: tuple[Contact, ...]
+
+
+_JudgementKey = tuple[Context, str, tuple[Signal, ...]]
+# Judgements kept per text (see _Analysis): one per sender type / time-of-day variant that fired
+# different rules; a handful in practice, bounded so that no text can hoard memory.
+_JUDGEMENTS_PER_TEXT = 16
+
+
+def _judge(
+    text: str,
+    ext: Extraction,
+    sender: str | None,
+    received_at: datetime | None,
+    ctx: Context,
+    estimator: Estimator | None,
+    memo: dict[_JudgementKey, _Judgement] | None,
+) -> Verdict:
+    """The stages after extract: signals, verify, decide, advise; ``memo`` (judgements of this text by
+    context, jurisdiction and signals) lets a repeat skip decide and advise."""
     jurisdiction = infer_jurisdiction(ext, ctx)
     signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=received_at))
     # verify: the person's own rules, then their ledger; it hands on the signals and the context
     # (has_loan answered from the ledger) that decide and advise see.
-    signals = (*signals, *user_signals(ext, ctx.rules))
+    if ctx.rules is not None:
+        signals = (*signals, *user_signals(ext, ctx.rules))
     # Without a ledger verify changes nothing (its documented contract): skip building its answer.
+    # With one it reads the date, which the memo's key does not hold: no memo then.
     checked = verify(ext, signals, context=ctx, today=(received_at or datetime.now()).date()) if ctx.loans else None
     if checked is not None:
         signals, ctx = checked.signals, checked.context
+        memo = None
+    if estimator is not None:
+        memo = None  # the memo holds the default estimator's judgements only
+    key = (ctx, jurisdiction, signals)
+    judged = memo.get(key) if memo is not None else None
+    if judged is None:
+        judged = _decide_and_advise(ext, signals, ctx, jurisdiction, estimator, checked)
+        if memo is not None and len(memo) < _JUDGEMENTS_PER_TEXT:
+            memo[key] = judged
+    return Verdict(
+        kind=judged.kind,  # type: ignore[arg-type]
+        kind_probabilities=judged.kind_probabilities,
+        risk=judged.risk,  # type: ignore[arg-type]
+        fraud_probability=judged.fraud_probability,
+        spam_probability=judged.spam_probability,
+        language=ext.language,  # type: ignore[arg-type]
+        jurisdiction=jurisdiction,  # type: ignore[arg-type]
+        signals=judged.signals,
+        entities=ext.entities,
+        scenarios=judged.scenarios,
+        plan=judged.plan,
+        contacts=judged.contacts,
+        text=text,
+        sender=sender,
+        sender_type=ext.sender.type,
+        received_at=received_at,
+        context=ctx,
+    )
+
+
+def _decide_and_advise(
+    ext: Extraction,
+    signals: tuple[Signal, ...],
+    ctx: Context,
+    jurisdiction: str,
+    estimator: Estimator | None,
+    checked: Verification | None,
+) -> _Judgement:
     decision = decide(ext, signals, context=ctx, estimator=estimator)
     institution = ext.institutions[0] if ext.institutions else None
     plan = advise(
@@ -102,24 +184,16 @@ def triage_one(
     if decision.kind_signal is not None:
         all_signals = (decision.kind_signal, *all_signals)
     ordered = tuple(sorted(all_signals, key=lambda s: (s.group == "kind", -abs(s.weight))))
-    return Verdict(
-        kind=decision.kind,  # type: ignore[arg-type]
+    return _Judgement(
+        kind=decision.kind,
         kind_probabilities=decision.kind_probabilities,
-        risk=decision.risk,  # type: ignore[arg-type]
+        risk=decision.risk,
         fraud_probability=decision.fraud_probability,
         spam_probability=decision.spam_probability,
-        language=ext.language,  # type: ignore[arg-type]
-        jurisdiction=jurisdiction,  # type: ignore[arg-type]
         signals=ordered,
-        entities=ext.entities,
         scenarios=decision.scenarios,
         plan=plan,
         contacts=plan_contacts(plan),
-        text=text,
-        sender=sender,
-        sender_type=ext.sender.type,
-        received_at=received_at,
-        context=ctx,
     )
 
 
@@ -129,7 +203,60 @@ def _institution_name(inst: Institution) -> I18nText:
 
 @lru_cache(maxsize=4096)
 def _cached(text: str, sender: str | None, received_at: datetime | None, context: Context | None) -> Verdict:
-    return triage_one(text, sender=sender, received_at=received_at, context=context)
+    return _triage_reusing(text, sender, received_at, context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    """What one text always gives, whoever sent it and whenever: its extraction (with no sender), and
+    the judgements made on it so far, by (context, jurisdiction, signals)."""
+
+    ext: Extraction
+    judgements: dict[_JudgementKey, _Judgement]
+
+
+# Bulk traffic repeats a template from thousands of senders over weeks, so the exact (text, sender,
+# time) key of _cached rarely repeats while the text does. Normalising and extracting read only the
+# text (the sender is classified apart, and classify_sender has its own cache); signals read the
+# sender and the time and run per message; decide and advise read neither, so a text's judgement is
+# reused whenever the signals (and context and jurisdiction) come out the same.
+# Once full, only texts seen before get in (one-offs would flush the templates). Cost: one unit per 200
+# characters begun; an SMS-sized entry is ~3 kB with its judgements, so ~150 MB when full of them,
+# and no more than ~250 MB when full of 2,000-character texts.
+_ANALYSES: LRU[str, _Analysis] = LRU(50_000)
+_SEEN = SeenTwice(500_000)
+
+
+def _cost(text: str) -> int:
+    return 1 + len(text) // 200
+
+
+def _triage_reusing(text: str, sender: str | None, received_at: datetime | None, context: Context | None) -> Verdict:
+    """:func:`triage_one` with the default estimator, reusing what earlier messages with the same text
+    settled (same verdict: see _Analysis)."""
+    text = _clean_input(text)
+    sender = _checked_sender(sender)
+    ctx = context or _NO_CONTEXT
+    analysis = _ANALYSES.get(text)
+    if analysis is None:
+        norm = _NORMALIZED.get(text) or normalize(text)
+        analysis = _Analysis(extract(norm, sender=None), {})
+        # _SEEN records every text; once the cache is full, only a text seen before may displace another.
+        seen = _SEEN.check(text)
+        if len(text) <= _CACHE_MAX_CHARS and (seen or _ANALYSES.cost < _ANALYSES.maxcost):
+            _ANALYSES.put(text, analysis, _cost(text))
+    ext = analysis.ext if sender is None else replace(analysis.ext, sender=classify_sender(sender))
+    return _judge(text, ext, sender, received_at, ctx, None, analysis.judgements)
+
+
+def clear_caches() -> None:
+    """Forget every verdict and analysis kept across calls (benchmarks time a cold start with it)."""
+    from veritext.model import default_model
+
+    _cached.cache_clear()
+    _ANALYSES.clear()
+    _SEEN.clear()
+    default_model().clear_cache()
 
 
 # The current chunk's normalised texts, by cleaned text: normalised once for the model's batch pass,
@@ -148,7 +275,8 @@ def _prefetch_model(texts: list[str]) -> None:
         for t in texts:
             cleaned = _clean_input(t)
             if cleaned not in norms:
-                norms[cleaned] = normalize(cleaned)
+                known = _ANALYSES.get(cleaned)
+                norms[cleaned] = known.ext.norm if known is not None else normalize(cleaned)
         _NORMALIZED = norms
         default_model().prefetch([n.lower for n in norms.values()])
 

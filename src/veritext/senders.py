@@ -62,7 +62,8 @@ class SenderInfo:
         }
 
 
-@lru_cache(maxsize=8192)
+# A bulk scan sees tens of thousands of senders, each many times; an entry is ~300 bytes.
+@lru_cache(maxsize=65_536)
 def classify_sender(sender: str | None) -> SenderInfo:
     """Classify a sender number or name. ``None`` or blank gives type ``unknown``."""
     if sender is None or not sender.strip():

@@ -111,17 +111,17 @@ def fuse_kind(
     probability per kind, fitted at training time) their call stands.
     A kind the model never learned gets an uninformative model probability, not zero.
     """
-    best = max(rule, key=lambda k: rule[k]) if rule else "other"
+    best = max(rule, key=rule.__getitem__) if rule else "other"
     if rule and rule[best] >= trust.get(best, NEVER_TRUSTED):
         return {k: float(rule.get(k, 0.0)) for k in KINDS}
     uninformative = 1.0 / max(len(model), 1)
-    mixed = {
-        k: math.exp(
-            (1 - weight) * math.log(max(rule.get(k, 0.0), _EPS))
-            + weight * math.log(max(model.get(k, uninformative), _EPS))
-        )
-        for k in KINDS
-    }
+    # The same arithmetic as rule^(1-w) · model^w written plainly, with the per-kind constant and the
+    # functions hoisted: it runs for every message. ``e if e > x else x`` is what max(x, e) returns.
+    rest, log, exp, eps = 1 - weight, math.log, math.exp, _EPS
+    mixed = {}
+    for k in KINDS:
+        r, m = rule.get(k, 0.0), model.get(k, uninformative)
+        mixed[k] = exp(rest * log(eps if eps > r else r) + weight * log(eps if eps > m else m))
     total = sum(mixed.values())
     return {k: v / total for k, v in mixed.items()}
 
