@@ -94,21 +94,25 @@ def _hour_key(when: datetime | None) -> datetime | None:
     return None if when is None else when.replace(minute=0, second=0, microsecond=0)
 
 
-# Bulk traffic repeats texts, and triage_many hands the repeats of a text the same entities tuple (and
-# of a judgement the same signals tuple): their row parts are built once. Keyed by the tuple's id and
-# checked by identity: a cached tuple is alive, so no other object can have its id meanwhile.
-_ENTITY_PARTS: LRU[int, tuple[tuple[Entity, ...], str, dict[str, Any], str]] = LRU(20_000)
+# Bulk traffic repeats texts: a text's entity columns and template are built once (keyed by the text,
+# checked against its entities), and a judgement's signal columns once (triage_many hands the repeats
+# of a judgement the same signals tuple; keyed by the tuple's id and checked by identity: a cached
+# tuple is alive, so no other object can have its id meanwhile). Not entities by id: every text with
+# no entity shares the one empty tuple.
+_ENTITY_PARTS: LRU[str, tuple[tuple[Entity, ...], dict[str, Any], str]] = LRU(50_000)
 _SIGNAL_PARTS: LRU[int, tuple[tuple[Signal, ...], list[dict[str, Any]]]] = LRU(20_000)
+_PARTS_MAX_CHARS = 2_000  # SMS-sized texts only: 50,000 cached megabyte pastes would hold gigabytes
 
 
 def verdict_fields(verdict: Verdict) -> dict[str, Any]:
     """The verdict part of an output row (columns ``kind`` … ``schema_version``) for one verdict."""
     ents, sigs = verdict.entities, verdict.signals
-    got = _ENTITY_PARTS.get(id(ents))
-    if got is None or got[0] is not ents or got[1] != verdict.text:
+    got = _ENTITY_PARTS.get(verdict.text)
+    if got is None or (got[0] is not ents and got[0] != ents):
         template = mask_template(verdict.text, [(e.kind, e.span.start, e.span.end) for e in ents])
-        got = (ents, verdict.text, _entity_parts(ents, verdict.text), template)
-        _ENTITY_PARTS.put(id(ents), got)
+        got = (ents, _entity_parts(ents, verdict.text), template)
+        if len(verdict.text) <= _PARTS_MAX_CHARS:
+            _ENTITY_PARTS.put(verdict.text, got)
     hit = _SIGNAL_PARTS.get(id(sigs))
     if hit is None or hit[0] is not sigs:
         hit = (sigs, _signal_parts(sigs))
@@ -123,10 +127,10 @@ def verdict_fields(verdict: Verdict) -> dict[str, Any]:
         "jurisdiction": verdict.jurisdiction,
         "sender_type": verdict.sender_type,
         "signals": hit[1],
-        **got[2],
+        **got[1],
         "scenarios": [s.id for s in verdict.scenarios],
         "plan": [s.id for s in verdict.plan],
-        "template": got[3],
+        "template": got[2],
         "error": None,
         "schema_version": verdict.schema_version,
     }

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -251,6 +251,7 @@ def institutions_for_domain(domain: str) -> tuple[Institution, ...]:
     return ()
 
 
+@lru_cache(maxsize=65_536)  # a pure function of the host, called per message by a link rule
 def brand_lookalikes(host: str) -> tuple[Institution, ...]:
     """Institutions whose domain's brand label (``icbc`` of icbc.com.cn) appears inside ``host``.
 
