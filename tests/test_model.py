@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import pickle
 import subprocess
 import sys
@@ -194,3 +195,20 @@ def test_the_rules_call_on_a_loan_kind_stands_only_from_the_probability_where_it
     # A loan kind with no labelled evidence keeps the rules' call from 0.5; others never override.
     assert trust["repayment_reminder"] == 0.5
     assert "marketing" not in trust
+
+
+def test_the_models_reason_marks_only_words_no_rule_has_marked_and_no_function_word_alone() -> None:
+    from veritext.model.fused import _skip_words
+
+    # written for this test
+    text = "URGENT: your loan payment is 30 days past due. Avoid legal action, pay now at bit.ly/xyz"
+    verdict = veritext.triage(text)
+    rule_spans = [sp for s in verdict.signals if s.group not in {"model", "kind"} for sp in s.spans]
+    model = [s for s in verdict.signals if s.group == "model"]
+    assert rule_spans and model, [s.id for s in verdict.signals]
+    for signal in model:
+        for sp in signal.spans:
+            assert not any(sp.start < r.end and r.start < sp.end for r in rule_spans), sp
+            assert sp.text.lower() not in _skip_words(), sp
+        starts = sorted((sp.start, sp.end) for sp in signal.spans)
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(starts))
