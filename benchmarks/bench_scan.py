@@ -70,6 +70,15 @@ def _senders(n: int, rng: random.Random) -> list[str]:
     return out
 
 
+def add_input_options(ap: argparse.ArgumentParser, *, work: Path) -> None:
+    """The options of the input builder (:func:`build_input`) and where the input and outputs go."""
+    ap.add_argument("--perturb", type=float, default=0.5, help="share of rows whose digits are changed")
+    ap.add_argument("--senders", type=int, default=20_000, help="size of the sender pool")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", type=Path, default=work, help="where input and outputs go")
+    ap.add_argument("--data-dir", type=Path, default=DATA)
+
+
 def build_input(path: Path, n: int, *, perturb: float, senders: int, seed: int, data_dir: Path) -> float:
     """Write the N-message CSV (text, sender, received_at); returns seconds taken (0 if reused)."""
     marker = path.with_suffix(".rows")
@@ -258,11 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=1_000_000, help="messages to scan (default 1,000,000)")
     ap.add_argument("--workers", type=int, default=0, help="scan workers (default: every core)")
-    ap.add_argument("--perturb", type=float, default=0.5, help="share of rows whose digits are changed")
-    ap.add_argument("--senders", type=int, default=20_000, help="size of the sender pool")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/veritext-bench"), help="where input and outputs go")
-    ap.add_argument("--data-dir", type=Path, default=DATA)
+    add_input_options(ap, work=Path("/tmp/veritext-bench"))
     ap.add_argument("--sample", type=int, default=5000, help="rows for the triage-only measurement")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--scan-only", action="store_true", help="scan and campaigns only: no export, no scan-report")

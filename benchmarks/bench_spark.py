@@ -33,7 +33,7 @@ from typing import Any
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import DATA, REPO, build_input
+from bench_scan import REPO, add_input_options, build_input
 
 
 def to_parquet(csv_path: Path, target: Path, files: int) -> None:
@@ -166,11 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=1_000_000, help="messages (default 1,000,000)")
     ap.add_argument("--masters", default="local[1],local[2]", help="comma-separated Spark masters to compare")
     ap.add_argument("--files", type=int, default=8, help="Parquet files the input is split into")
-    ap.add_argument("--perturb", type=float, default=0.5, help="share of rows whose digits are changed")
-    ap.add_argument("--senders", type=int, default=20_000, help="size of the sender pool")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/veritext-bench-spark"), help="where input and outputs go")
-    ap.add_argument("--data-dir", type=Path, default=DATA)
+    add_input_options(ap, work=Path("/tmp/veritext-bench-spark"))
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
 

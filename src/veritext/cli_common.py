@@ -4,11 +4,17 @@ a stand-alone entry point for running one command module on its own (benchmarks,
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 EXIT_ERROR = 1
+
+# Column options of the commands that read tables of messages (the text column's help differs).
+SenderColumn = Annotated[str | None, typer.Option(help="Column with the sender number.")]
+TimeColumn = Annotated[str | None, typer.Option(help="Column with the received time.")]
+IdColumn = Annotated[str | None, typer.Option(help="Column with your own message id.")]
 
 
 def fail(zh: str, en: str) -> typer.Exit:

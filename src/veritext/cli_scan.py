@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from veritext.cli_common import check_time_zone, fail, fail_with, run_alone, say
+from veritext.cli_common import IdColumn, SenderColumn, TimeColumn, check_time_zone, fail, fail_with, run_alone, say
 
 if TYPE_CHECKING:
     from veritext.campaigns import CampaignResult
@@ -69,9 +69,9 @@ def scan_command(
         OnErrorChoice, typer.Option(help="A bad row: stop with its location, or skip it (counted and listed).")
     ] = OnErrorChoice.stop,
     text_col: Annotated[str | None, typer.Option(help="Column with the message text (CSV/JSONL/Parquet).")] = None,
-    sender_col: Annotated[str | None, typer.Option(help="Column with the sender number.")] = None,
-    time_col: Annotated[str | None, typer.Option(help="Column with the received time.")] = None,
-    id_col: Annotated[str | None, typer.Option(help="Column with your own message id.")] = None,
+    sender_col: SenderColumn = None,
+    time_col: TimeColumn = None,
+    id_col: IdColumn = None,
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of CSV/TSV input (default: detect, e.g. GB18030).")
     ] = None,

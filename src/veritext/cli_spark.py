@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from veritext.cli_common import EXIT_ERROR, check_time_zone, fail, run_alone, say
+from veritext.cli_common import EXIT_ERROR, IdColumn, SenderColumn, TimeColumn, check_time_zone, fail, run_alone, say
 
 
 def spark_scan_command(
@@ -26,9 +26,9 @@ def spark_scan_command(
     ],
     out: Annotated[str, typer.Option(help="Output directory: verdicts as Parquet, one row per message.")],
     text_col: Annotated[str | None, typer.Option(help="Column with the message text (default: found by name).")] = None,
-    sender_col: Annotated[str | None, typer.Option(help="Column with the sender number.")] = None,
-    time_col: Annotated[str | None, typer.Option(help="Column with the received time.")] = None,
-    id_col: Annotated[str | None, typer.Option(help="Column with your own message id.")] = None,
+    sender_col: SenderColumn = None,
+    time_col: TimeColumn = None,
+    id_col: IdColumn = None,
     master: Annotated[
         str | None, typer.Option(help="Spark master, e.g. local[2] (default: spark-submit's, else local[*]).")
     ] = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -15,13 +15,13 @@ from veritext.decide import Estimator, decide
 from veritext.extract import Extraction, extract
 from veritext.facts import Institution
 from veritext.memo import LRU, SeenTwice
-from veritext.message import Contact, Context, I18nText, Message, Scenario, Signal, Step, Verdict
+from veritext.message import Context, I18nText, Message, Signal, Verdict
 from veritext.normalize import Normalized, normalize
 from veritext.senders import classify_sender
 from veritext.signals import evaluate
 from veritext.signals.checks import RuleContext
 from veritext.userrules import evaluate as user_signals
-from veritext.verify import Verification, verify
+from veritext.verify import verify
 
 # Longer inputs are refused with a clear error rather than analysed for minutes: no SMS (or chain of
 # concatenated SMS) comes near this, so it is a pasted file or an attack.
@@ -84,24 +84,8 @@ def triage_one(
     return _judge(text, ext, sender, received_at, ctx, estimator, None)
 
 
-@dataclass(frozen=True, slots=True)
-class _Judgement:
-    """Everything of a verdict that decide and advise settle: a function of the text's extraction, the
-    signals, the context and the jurisdiction (neither stage reads the sender or the time)."""
-
-    kind: str
-    kind_probabilities: Mapping[str, float]
-    risk: str
-    fraud_probability: float
-    spam_probability: float
-    signals: tuple[Signal, ...]
-    scenarios: tuple[Scenario, ...]
-    plan: tuple[Step, ...]
-    contacts: tuple[Contact, ...]
-
-
 _JudgementKey = tuple[Context, str, tuple[Signal, ...]]
-# Judgements kept per text (see _Analysis): one per sender type / time-of-day variant that fired
+# Verdicts kept per text (see _Analysis): one per sender type / time-of-day variant that fired
 # different rules; a handful in practice, bounded so that no text can hoard memory.
 _JUDGEMENTS_PER_TEXT = 16
 
@@ -113,10 +97,11 @@ def _judge(
     received_at: datetime | None,
     ctx: Context,
     estimator: Estimator | None,
-    memo: dict[_JudgementKey, _Judgement] | None,
+    memo: dict[_JudgementKey, Verdict] | None,
 ) -> Verdict:
-    """The stages after extract: signals, verify, decide, advise; ``memo`` (judgements of this text by
-    context, jurisdiction and signals) lets a repeat skip decide and advise."""
+    """The stages after extract: signals, verify, decide, advise. ``memo`` holds verdicts already given
+    on this text by (context, jurisdiction, signals): decide and advise read nothing else (not the
+    sender, not the time), so a repeat takes that verdict with only its sender and time changed."""
     jurisdiction = infer_jurisdiction(ext, ctx)
     signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=received_at))
     # verify: the person's own rules, then their ledger; it hands on the signals and the context
@@ -130,42 +115,11 @@ def _judge(
         signals, ctx = checked.signals, checked.context
         memo = None
     if estimator is not None:
-        memo = None  # the memo holds the default estimator's judgements only
+        memo = None  # the memo holds the default estimator's verdicts only
     key = (ctx, jurisdiction, signals)
-    judged = memo.get(key) if memo is not None else None
-    if judged is None:
-        judged = _decide_and_advise(ext, signals, ctx, jurisdiction, estimator, checked)
-        if memo is not None and len(memo) < _JUDGEMENTS_PER_TEXT:
-            memo[key] = judged
-    return Verdict(
-        kind=judged.kind,  # type: ignore[arg-type]
-        kind_probabilities=judged.kind_probabilities,
-        risk=judged.risk,  # type: ignore[arg-type]
-        fraud_probability=judged.fraud_probability,
-        spam_probability=judged.spam_probability,
-        language=ext.language,  # type: ignore[arg-type]
-        jurisdiction=jurisdiction,  # type: ignore[arg-type]
-        signals=judged.signals,
-        entities=ext.entities,
-        scenarios=judged.scenarios,
-        plan=judged.plan,
-        contacts=judged.contacts,
-        text=text,
-        sender=sender,
-        sender_type=ext.sender.type,
-        received_at=received_at,
-        context=ctx,
-    )
-
-
-def _decide_and_advise(
-    ext: Extraction,
-    signals: tuple[Signal, ...],
-    ctx: Context,
-    jurisdiction: str,
-    estimator: Estimator | None,
-    checked: Verification | None,
-) -> _Judgement:
+    earlier = memo.get(key) if memo is not None else None
+    if earlier is not None:
+        return replace(earlier, sender=sender, sender_type=ext.sender.type, received_at=received_at)
     decision = decide(ext, signals, context=ctx, estimator=estimator)
     institution = ext.institutions[0] if ext.institutions else None
     plan = advise(
@@ -184,17 +138,28 @@ def _decide_and_advise(
     if decision.kind_signal is not None:
         all_signals = (decision.kind_signal, *all_signals)
     ordered = tuple(sorted(all_signals, key=lambda s: (s.group == "kind", -abs(s.weight))))
-    return _Judgement(
-        kind=decision.kind,
+    verdict = Verdict(
+        kind=decision.kind,  # type: ignore[arg-type]
         kind_probabilities=decision.kind_probabilities,
-        risk=decision.risk,
+        risk=decision.risk,  # type: ignore[arg-type]
         fraud_probability=decision.fraud_probability,
         spam_probability=decision.spam_probability,
+        language=ext.language,  # type: ignore[arg-type]
+        jurisdiction=jurisdiction,  # type: ignore[arg-type]
         signals=ordered,
+        entities=ext.entities,
         scenarios=decision.scenarios,
         plan=plan,
         contacts=plan_contacts(plan),
+        text=text,
+        sender=sender,
+        sender_type=ext.sender.type,
+        received_at=received_at,
+        context=ctx,
     )
+    if memo is not None and len(memo) < _JUDGEMENTS_PER_TEXT:
+        memo[key] = verdict
+    return verdict
 
 
 def _institution_name(inst: Institution) -> I18nText:
@@ -209,10 +174,10 @@ def _cached(text: str, sender: str | None, received_at: datetime | None, context
 @dataclass(frozen=True, slots=True)
 class _Analysis:
     """What one text always gives, whoever sent it and whenever: its extraction (with no sender), and
-    the judgements made on it so far, by (context, jurisdiction, signals)."""
+    the verdicts given on it so far, by (context, jurisdiction, signals)."""
 
     ext: Extraction
-    judgements: dict[_JudgementKey, _Judgement]
+    judgements: dict[_JudgementKey, Verdict]
 
 
 # Bulk traffic repeats a template from thousands of senders over weeks, so the exact (text, sender,

@@ -138,7 +138,6 @@ def train(
     """Fit the model; returns the arrays of a model file (see :func:`save_arrays`)."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import normalize as normalize_rows
 
@@ -168,7 +167,7 @@ def train(
         if len(set(y.tolist())) < 2:
             # One class only (e.g. a dataset with no fraud): a constant head that the fusion ignores.
             return np.zeros(n_features), logit(float(y.mean()) if len(y) else 0.5)
-        clf = LogisticRegression(C=HEAD_C, solver="liblinear", max_iter=2000, random_state=seed)
+        clf = _head_classifier(seed)
         clf.fit(X[rows], y)
         return clf.coef_[0].astype(np.float64), float(clf.intercept_[0])
 
@@ -187,7 +186,7 @@ def train(
         out = np.zeros(len(rows))
         k = max(2, min(folds, int(np.bincount(y).min())))
         for tr, te in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(rows, y):
-            clf = LogisticRegression(C=HEAD_C, solver="liblinear", max_iter=2000, random_state=seed)
+            clf = _head_classifier(seed)
             clf.fit(X[rows[tr]], y[tr])
             out[te] = clf.decision_function(X[rows[te]])
         return out
@@ -224,7 +223,7 @@ def train(
     kind_weight = 0.0
     if len(kinds) >= 2:
         y_kind = np.array([kinds.index(str(messages[i].kind)) for i in kind_rows])
-        kclf = LogisticRegression(C=KIND_C, solver="lbfgs", max_iter=3000, class_weight="balanced", random_state=seed)
+        kclf = _kind_classifier(seed)
         kclf.fit(X[kind_rows], y_kind)
         coef_kind = kclf.coef_.astype(np.float64)
         intercept_kind = kclf.intercept_.astype(np.float64)
@@ -279,6 +278,20 @@ def train(
     }
 
 
+def _head_classifier(seed: int) -> Any:
+    """The spam / fraud head (the same for the shipped fit and for the out-of-fold ones)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=HEAD_C, solver="liblinear", max_iter=2000, random_state=seed)
+
+
+def _kind_classifier(seed: int) -> Any:
+    """The kind head (the same for the shipped fit and for the out-of-fold ones)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=KIND_C, solver="lbfgs", max_iter=3000, class_weight="balanced", random_state=seed)
+
+
 def fit_offset_fusion(
     model_logits: npt.NDArray[np.float64], rule_logits: npt.NDArray[np.float64], y: npt.NDArray[np.int64]
 ) -> tuple[float, float, float]:
@@ -329,13 +342,12 @@ def _fit_trust(rule_kind: Sequence[Mapping[str, float]], mixed_best: Sequence[st
 def _fit_kind_fusion(X: Any, rows: npt.NDArray[np.int64], y: npt.NDArray[np.int64], kinds: list[str],
                      prep: Sequence[Prepared], seed: int) -> tuple[float, dict[str, float]]:  # fmt: skip
     """The kind mixing weight and the rules' trust thresholds that maximise out-of-fold kind accuracy."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     probs = np.zeros((len(rows), len(kinds)))
     k = max(2, min(5, int(np.bincount(y).min())))
     for tr, te in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(rows, y):
-        clf = LogisticRegression(C=KIND_C, solver="lbfgs", max_iter=3000, class_weight="balanced", random_state=seed)
+        clf = _kind_classifier(seed)
         clf.fit(X[rows[tr]], y[tr])
         proba = clf.predict_proba(X[rows[te]])
         full = np.zeros((len(te), len(kinds)))
