@@ -212,3 +212,32 @@ def test_the_models_reason_marks_only_words_no_rule_has_marked_and_no_function_w
             assert sp.text.lower() not in _skip_words(), sp
         starts = sorted((sp.start, sp.end) for sp in signal.spans)
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(starts))
+
+
+def test_a_message_without_letters_is_left_to_the_rules() -> None:
+    from veritext.decide import Estimate, RuleEstimator
+    from veritext.extract import extract
+    from veritext.message import Context
+    from veritext.model import UNREAD
+    from veritext.model.fused import FusedEstimator, fusion_language
+    from veritext.normalize import normalize
+    from veritext.pipeline import infer_jurisdiction
+    from veritext.signals import evaluate
+    from veritext.signals.checks import RuleContext
+
+    def estimates(text: str) -> tuple[Estimate, Estimate]:
+        ext = extract(normalize(text))
+        rc = RuleContext(context=Context(), jurisdiction=infer_jurisdiction(ext, Context()), received_at=None)
+        signals = evaluate(ext, rc)
+        return FusedEstimator(default_model()).estimate(ext, signals), RuleEstimator().estimate(ext, signals)
+
+    # written for this test: digits alone give the model only shapes it learned from premium-rate ads
+    fused, rules = estimates("645")
+    assert fusion_language(extract(normalize("645"))) == UNREAD
+    assert (fused.kind, fused.fraud_probability) == (rules.kind, rules.fraud_probability)
+    assert not fused.extra_signals
+    # Three letters are enough for the model to have its say.
+    text = "Call 09061701461 to claim your prize"
+    assert fusion_language(extract(normalize(text))) == "en"
+    fused, rules = estimates(text)
+    assert fused.fraud_probability != rules.fraud_probability

@@ -18,7 +18,7 @@ from veritext.evaluation.datasets import LabeledMessage
 from veritext.extract import extract
 from veritext.message import KINDS, Context
 from veritext.model import TextModel
-from veritext.model.fused import FusedEstimator, Parts, choose_kind, fuse
+from veritext.model.fused import FusedEstimator, Parts, choose_kind, fuse, fusion_language
 from veritext.normalize import normalize
 from veritext.pipeline import infer_jurisdiction
 from veritext.signals import evaluate
@@ -54,7 +54,7 @@ def high_threshold() -> float:
 
 
 def parts_for(texts: Iterable[str], model: TextModel) -> dict[str, tuple[Parts, str]]:
-    """Rule-side and model-side views (and the detected language) for each distinct text."""
+    """Rule-side and model-side views (and the language whose fusion applies) for each distinct text."""
     est = FusedEstimator(model)
     ctx = Context()
     out: dict[str, tuple[Parts, str]] = {}
@@ -63,7 +63,7 @@ def parts_for(texts: Iterable[str], model: TextModel) -> dict[str, tuple[Parts, 
             continue
         ext = extract(normalize(text))
         rc = RuleContext(context=ctx, jurisdiction=infer_jurisdiction(ext, ctx), received_at=None)
-        out[text] = (est.parts(ext, evaluate(ext, rc)), ext.language)
+        out[text] = (est.parts(ext, evaluate(ext, rc)), fusion_language(ext))
     return out
 
 

@@ -67,6 +67,9 @@ class Fusion:
 
 
 FUSION_LANGUAGES = ("en", "zh")  # row order of the fusion array
+# The language of a message the model is not asked about (see fused.fusion_language): the rules alone.
+UNREAD = "und"
+_RULES_ALONE = Fusion(spam=(0.0, 1.0, 0.0), fraud=(0.0, 1.0, 0.0), kind_model_weight=0.0)
 # A scored text: the model's output, and its (feature indices, un-normalised tf-idf values) for explain().
 _Scored = tuple[ModelOutput, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
 
@@ -135,7 +138,10 @@ class TextModel:
         self._scored: LRU[str, _Scored] = LRU(50_000)
 
     def fusion(self, language: str) -> Fusion:
-        """The fusion weights for a message language (English's for any other)."""
+        """The fusion weights for a message language (English's for any other; the rules alone for
+        ``UNREAD``)."""
+        if language == UNREAD:
+            return _RULES_ALONE
         return self.fusions.get(language, self.fusions["en"])
 
     def features(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:

@@ -7,6 +7,7 @@ spam probabilities are calibrated; the model's strongest n-grams become a reason
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -14,7 +15,7 @@ from veritext.decide import Estimate, RuleEstimator, marketing_share
 from veritext.decide import _config as decide_config
 from veritext.extract import Extraction
 from veritext.message import KINDS, I18nText, Signal, Span
-from veritext.model import Contribution, ModelOutput, TextModel
+from veritext.model import UNREAD, Contribution, ModelOutput, TextModel
 from veritext.model.train import fuse_kind, logit
 
 MODEL_SIGNAL_ID = "MODEL_TEXT_PATTERNS"
@@ -33,6 +34,27 @@ def model_influence() -> tuple[float, float]:
     """Bounds (in logits) on how far the model may move the rules' probability (data/decide.yaml)."""
     bounds = decide_config().get("model_influence", {})
     return float(bounds.get("min", -2.0)), float(bounds.get("max", 4.0))
+
+
+_LETTER_RE = re.compile(r"[^\W\d_]")  # a letter of any script, CJK characters included
+
+
+@cache
+def _min_letters() -> int:
+    return int(decide_config().get("model_min_letters", 0))
+
+
+def fusion_language(ext: Extraction) -> str:
+    """The language whose fusion weights apply to a message: its own, or ``UNREAD`` (the rules alone)
+    when it has fewer letters than ``model_min_letters`` (data/decide.yaml) — nothing for the model to read."""
+    need = _min_letters()
+    if need <= 0:
+        return ext.language
+    # Counting stops at the letters needed: almost every message reaches them in its first few characters.
+    for found, _ in enumerate(_LETTER_RE.finditer(ext.norm.text), 1):
+        if found >= need:
+            return ext.language
+    return UNREAD
 
 
 def _sigmoid(x: float) -> float:
@@ -88,14 +110,15 @@ class FusedEstimator:
 
     def estimate(self, ext: Extraction, signals: tuple[Signal, ...]) -> Estimate:
         parts = self.parts(ext, signals)
-        fraud, spam, kinds = fuse(parts, self.model, language=ext.language)
-        kind = choose_kind(parts, kinds, self.model, language=ext.language)
+        language = fusion_language(ext)
+        fraud, spam, kinds = fuse(parts, self.model, language=language)
+        kind = choose_kind(parts, kinds, self.model, language=language)
         evidence = parts.rule.kind_evidence if kind == parts.rule.kind else ()
         extra: tuple[Signal, ...] = ()
         # Only a model that has a say in this language gets a reason in the verdict, and only on
         # messages worth explaining (the n-gram search is skipped for the rest).
         contributions: tuple[Contribution, ...] = ()
-        if fraud >= 0.35 and self.model.fusion(ext.language).fraud[0] > 0:
+        if fraud >= 0.35 and self.model.fusion(language).fraud[0] > 0:
             contributions = self.model.explain(ext.norm.lower, top=_CANDIDATES)
         weight, spans = _new_evidence(ext, contributions, taken=[sp for s in signals for sp in s.spans])
         if spans:
