@@ -222,12 +222,23 @@ def _triage_reusing(text: str, sender: str | None, received_at: datetime | None,
     if key is not None:
         met = analysis.situations.get(key)
         if met is not None:
-            return replace(met, sender=sender, received_at=received_at)  # sender_type is in the key
+            return _resent(met, sender, received_at)  # sender_type is in the key
     ext = analysis.ext if sender is None else replace(analysis.ext, sender=info)
     verdict = _judge(text, ext, sender, received_at, ctx, None, analysis.judgements)
     if key is not None and len(analysis.situations) < _JUDGEMENTS_PER_TEXT:
         analysis.situations[key] = verdict
     return verdict
+
+
+def _resent(v: Verdict, sender: str | None, received_at: datetime | None) -> Verdict:
+    """``replace(v, sender=sender, received_at=received_at)``, field by field: ``dataclasses.replace``
+    looks the fields up on every call, a sixth of a cached row's cost in a bulk scan."""
+    return Verdict(
+        kind=v.kind, kind_probabilities=v.kind_probabilities, risk=v.risk, fraud_probability=v.fraud_probability,
+        spam_probability=v.spam_probability, language=v.language, jurisdiction=v.jurisdiction, signals=v.signals,
+        entities=v.entities, scenarios=v.scenarios, plan=v.plan, contacts=v.contacts, text=v.text, sender=sender,
+        sender_type=v.sender_type, received_at=received_at, context=v.context, schema_version=v.schema_version,
+    )  # fmt: skip
 
 
 def clear_caches() -> None:
