@@ -45,3 +45,19 @@ def test_cached_verdict_columns_are_those_built_afresh() -> None:
         fresh = batch._build_fields(veritext.triage(text, sender=sender, received_at=when))
         assert {k: row[k] for k in fresh} == fresh, (text, sender, hour)
     assert len(batch._FIELDS) > 0
+
+
+def test_a_known_verdict_is_the_verdict_triage_gives() -> None:
+    from veritext.pipeline import known_verdict
+
+    text = "您的借款已逾期5天，请今天内还款，逾期将影响征信"  # written for this test
+    night, noon = datetime(2026, 11, 3, 23, 5), datetime(2026, 11, 3, 12, 5)
+    assert known_verdict(text + "（未见过）", "13912345678", noon) is None  # a text never analysed
+    list(veritext.triage_many([veritext.Message(text, sender="13912345678", received_at=noon)]))
+    again = known_verdict(text, "13800138000", datetime(2026, 11, 4, 9, 30))  # same class, a daytime hour
+    assert again is not None
+    assert again == veritext.triage(text, sender="13800138000", received_at=datetime(2026, 11, 4, 9, 30))
+    assert known_verdict(text, "13800138000", night) is None  # night: a situation not met yet
+    assert known_verdict(text, "95588", noon) is None  # another sender class
+    assert known_verdict(text, 95588, noon) is None  # what triage_many refuses is left to it
+    assert known_verdict(text, "13800138000", noon, veritext.Context(has_loan="no")) is None  # another context

@@ -26,7 +26,7 @@ from veritext.inbox.fields import parse_time
 from veritext.inbox.records import stable_id
 from veritext.memo import LRU
 from veritext.message import KINDS, SCHEMA_VERSION, Context, Entity, Message, Signal, Verdict
-from veritext.pipeline import MAX_CHARS
+from veritext.pipeline import MAX_CHARS, known_verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -285,7 +285,10 @@ def triage_rows(
         slot = slot_of.get(key)
         if slot is None:
             slot = slot_of[key] = len(fields)
-            if isinstance(text, str):
+            known = known_verdict(text, sender if isinstance(sender, str) else None, when, context)
+            if known is not None:  # a text and situation met before: no need of the batch machinery
+                fields.append(_fields_or_error(known))
+            elif isinstance(text, str):
                 fields.append(None)
                 todo.append(Message(text, sender=sender if isinstance(sender, str) else None, received_at=when,
                                     context=context))  # fmt: skip

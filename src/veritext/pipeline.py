@@ -230,6 +230,30 @@ def _triage_reusing(text: str, sender: str | None, received_at: datetime | None,
     return verdict
 
 
+def known_verdict(
+    text: object, sender: object, received_at: datetime | None, context: Context | None = None
+) -> Verdict | None:
+    """The verdict :func:`triage_batch` gives this message, when the caches alone hold it (its text analysed
+    and its situation met before); ``None`` otherwise, and for anything ``triage_batch`` would refuse
+    (which it then reports). Lets a bulk caller send only the rest through the batch machinery."""
+    if not isinstance(text, str) or len(text) > _CACHE_MAX_CHARS:
+        return None
+    if (sender is not None and not isinstance(sender, str)) or (
+        context is not None and not isinstance(context, Context)
+    ):
+        return None
+    ctx = context or _NO_CONTEXT
+    if ctx.rules is not None or ctx.loans:
+        return None
+    analysis = _ANALYSES.get(_clean_input(text))
+    if analysis is None:
+        return None
+    checked = _checked_sender(sender)
+    info = analysis.ext.sender if checked is None else classify_sender(checked)
+    met = analysis.situations.get((ctx, situation(analysis.ext, info, received_at)))
+    return None if met is None else _resent(met, checked, received_at)  # as _triage_reusing does
+
+
 def _resent(v: Verdict, sender: str | None, received_at: datetime | None) -> Verdict:
     """``replace(v, sender=sender, received_at=received_at)``, field by field: ``dataclasses.replace``
     looks the fields up on every call, a sixth of a cached row's cost in a bulk scan."""
