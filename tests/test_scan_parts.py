@@ -70,3 +70,42 @@ def test_an_abandoned_merge_leaves_no_output_behind(tmp_path: Path) -> None:
     merge.add(0, part_name(0))
     merge.abandon()
     assert not (tmp_path / "out.incomplete.csv").exists() and (tmp_path / part_name(0)).exists()
+
+
+def test_a_batch_triaged_in_shards_is_merged_back_in_input_order(tmp_path: Path) -> None:
+    texts = [f"第{i}条：您的账单已出，请按时还款" for i in range(7)]
+
+    def verdicts(rows: list[int]) -> pa.Table:  # ids and positions come with the rows, as the scanner's do
+        batch = {"text": [texts[i] for i in rows], "message_id": [f"m{i}" for i in rows], "position": rows}
+        return verdict_columns(pa.table(batch), tz="UTC")
+
+    whole = verdicts(list(range(7)))
+    dealt = {0: [0, 3, 4], 1: [1, 2, 5, 6]}  # as the scanner deals rows by text
+    names = []
+    for shard, rows in dealt.items():
+        write_part(verdicts(rows), tmp_path, 0, shard, rows)
+        names.append(part_name(0, shard))
+    write_part(whole, tmp_path, 1)  # an unsharded batch (one worker) merges alongside
+    merge = OrderedMerge(tmp_path / "out.parquet", tmp_path)
+    merge.add(0, parts.join_parts(names))
+    merge.add(1, part_name(1))
+    merge.close(2)
+    out = pq.read_table(tmp_path / "out.parquet")
+    assert out.schema.equals(VERDICT_SCHEMA)
+    assert out.to_pylist() == whole.to_pylist() + whole.to_pylist()
+    with pytest.raises(ValueError, match="index"):
+        write_part(whole, tmp_path, 2, 0, [0])  # a shard without the batch index of every row
+
+
+def test_every_repeat_of_a_text_is_dealt_to_the_same_worker() -> None:
+    from veritext.scan.scanner import _shards
+
+    texts = ["还款成功", "您的账单已出", "还款成功", "验证码 1234", "您的账单已出", "还款成功"]
+    payload = {"text": texts, "position": list(range(len(texts)))}
+    shards = _shards(payload, 2)
+    owner = {t: j for j, part, _ in shards for t in part["text"]}
+    assert len(owner) == 3
+    for j, part, rows in shards:
+        assert part["position"] == rows and [texts[i] for i in rows] == part["text"]
+        assert all(owner[t] == j for t in part["text"])
+    assert sorted(i for _, _, rows in shards for i in rows) == list(range(len(texts)))

@@ -71,3 +71,65 @@ def test_a_chinese_message_with_redacted_digits_is_still_chinese() -> None:
     # English stays English, with or without a redacted number
     assert detect_language("Your code is xxxxxx, do not share it") == "en"
     assert detect_language("Meet you at the station at six") == "en"
+
+
+# Senders of every class the rules tell apart, and some they must not: two personal mobiles, bank
+# service numbers and their 106 carrier port, the court line, enterprise ports, overseas and names.
+_SENDERS = (None, "", "13800138000", "13912345678", "95588", "95566", "95599", "1069095588", "12368", "12381",
+            "10690000", "106912345678", "+447700900123", "+442071838750", "+14155550123", "+8613800138000",
+            "ICBC", "alerts@bank.example", "4008123123")  # fmt: skip
+_HOURS = (None, 0, 3, 7, 8, 12, 20, 21, 23)
+
+
+def _all_case_texts() -> list[tuple[str, veritext.Context]]:
+    out = []
+    for case in CASES.values():
+        for example in (case["fires"], case["not"]):
+            out.append((example["text"], veritext.Context(**example.get("context", {}))))
+    return out
+
+
+def test_messages_in_one_situation_get_the_same_signals() -> None:
+    """The contract the pipeline's per-text verdict reuse rests on (``signals.situation``): for one text and
+    context, senders and times that give the same situation give the same signals; different ones may not."""
+    from dataclasses import replace
+
+    from veritext.extract import extract
+    from veritext.normalize import normalize
+    from veritext.pipeline import infer_jurisdiction
+    from veritext.senders import classify_sender
+    from veritext.signals import evaluate, situation
+    from veritext.signals.checks import RuleContext
+
+    merged = differed = 0
+    for text, ctx in _all_case_texts():
+        base = extract(normalize(text))
+        seen: dict[Any, tuple[Any, ...]] = {}
+        for sender in _SENDERS:
+            ext = replace(base, sender=classify_sender(sender))
+            for hour in _HOURS:
+                when = None if hour is None else datetime(2026, 11, 3, hour, 30)
+                jurisdiction = infer_jurisdiction(ext, ctx)
+                signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=when))
+                key = (jurisdiction, situation(base, ext.sender, when))
+                if key in seen:
+                    assert seen[key] == signals, (text, sender, hour)
+                    merged += 1
+                else:
+                    differed += len(seen) > 0 and signals not in seen.values()
+                    seen[key] = signals
+    assert merged > differed > 0  # most combinations share a situation, and situations do tell apart
+
+
+def test_reused_verdicts_are_those_of_a_fresh_triage() -> None:
+    """One text from many senders at many hours, through the caches, gives what an uncached triage gives."""
+    texts = [t for t, ctx in _all_case_texts() if not ctx.loans and ctx.rules is None][:40]
+    messages = [
+        veritext.Message(t, sender=s, received_at=None if h is None else datetime(2026, 11, 3, h, 5))
+        for t in texts
+        for s in _SENDERS[:8]
+        for h in (None, 2, 12, 22)
+    ]
+    cached = [v.to_dict() for v in veritext.triage_many(messages)]
+    fresh = [veritext.triage(m.text, sender=m.sender, received_at=m.received_at).to_dict() for m in messages]
+    assert cached == fresh

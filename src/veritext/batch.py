@@ -26,7 +26,7 @@ from veritext.inbox.fields import parse_time
 from veritext.inbox.records import stable_id
 from veritext.memo import LRU
 from veritext.message import KINDS, SCHEMA_VERSION, Context, Entity, Message, Signal, Verdict
-from veritext.pipeline import MAX_CHARS
+from veritext.pipeline import MAX_CHARS, known_verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,8 +104,39 @@ _SIGNAL_PARTS: LRU[int, tuple[tuple[Signal, ...], list[dict[str, Any]]]] = LRU(2
 _PARTS_MAX_CHARS = 2_000  # SMS-sized texts only: 50,000 cached megabyte pastes would hold gigabytes
 
 
+# The pipeline gives a text's repeats verdicts that share one judgement's objects (signals, probabilities,
+# scenarios, plan, entities) and differ in sender and time only, which the verdict columns do not hold:
+# so a judgement's columns are built once per sender type. Keyed by the ids of its signals and
+# probabilities, and checked field by field against the verdict they were built from (kept alive in the
+# cache, so no other object can have those ids meanwhile). Rows share the dict; nothing mutates it.
+_FIELDS: LRU[tuple[int, int, str], tuple[Verdict, dict[str, Any]]] = LRU(30_000)
+
+
+def _same_columns(a: Verdict, b: Verdict) -> bool:
+    """Whether ``a`` and ``b`` give the same verdict columns (they come from one judgement and sender type)."""
+    return (
+        a.signals is b.signals and a.kind_probabilities is b.kind_probabilities and a.entities is b.entities
+        and a.scenarios is b.scenarios and a.plan is b.plan and a.text == b.text and a.kind == b.kind
+        and a.risk == b.risk and a.fraud_probability == b.fraud_probability
+        and a.spam_probability == b.spam_probability and a.language == b.language
+        and a.jurisdiction == b.jurisdiction and a.sender_type == b.sender_type
+        and a.schema_version == b.schema_version
+    )  # fmt: skip
+
+
 def verdict_fields(verdict: Verdict) -> dict[str, Any]:
     """The verdict part of an output row (columns ``kind`` … ``schema_version``) for one verdict."""
+    key = (id(verdict.signals), id(verdict.kind_probabilities), verdict.sender_type)
+    known = _FIELDS.get(key)
+    if known is not None and _same_columns(known[0], verdict):
+        return known[1]
+    fields = _build_fields(verdict)
+    if len(verdict.text) <= _PARTS_MAX_CHARS:
+        _FIELDS.put(key, (verdict, fields))
+    return fields
+
+
+def _build_fields(verdict: Verdict) -> dict[str, Any]:
     ents, sigs = verdict.entities, verdict.signals
     got = _ENTITY_PARTS.get(verdict.text)
     if got is None or (got[0] is not ents and got[0] != ents):
@@ -254,7 +285,10 @@ def triage_rows(
         slot = slot_of.get(key)
         if slot is None:
             slot = slot_of[key] = len(fields)
-            if isinstance(text, str):
+            known = known_verdict(text, sender if isinstance(sender, str) else None, when, context)
+            if known is not None:  # a text and situation met before: no need of the batch machinery
+                fields.append(_fields_or_error(known))
+            elif isinstance(text, str):
                 fields.append(None)
                 todo.append(Message(text, sender=sender if isinstance(sender, str) else None, received_at=when,
                                     context=context))  # fmt: skip

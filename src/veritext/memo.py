@@ -2,46 +2,46 @@
 entry, and a doorkeeper that admits a key only when it is seen a second time.
 
 ``functools.lru_cache`` wraps a function; the pipeline also needs to ask "is it there?" without
-computing it (to batch the misses), and to store values computed elsewhere. The eviction is
-cachetools'; this module adds the lock (the web front end triages on several threads) and a cost
-given with each entry. Every cache built on this has a fixed budget, so a million-message scan holds
-no more than a small one.
+computing it (to batch the misses), and to store values computed elsewhere. This module's LRU adds
+a lock (the web front end triages on several threads) and a cost given with each entry. Every cache
+built on this has a fixed budget, so a million-message scan holds no more than a small one.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from cachetools import LRUCache
-
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-def _entry_cost(entry: tuple[object, int]) -> int:
-    return entry[1]
 
 
 class LRU(Generic[K, V]):
     """Entries with a cost each (1 unless told), at most ``maxcost`` in all; adding more drops the
     least recently used first."""
 
-    __slots__ = ("_data", "_lock", "maxcost")
+    __slots__ = ("_cost", "_data", "_lock", "maxcost")
 
     def __init__(self, maxcost: int) -> None:
         if maxcost < 1:
             raise ValueError("maxcost must be at least 1")
         self.maxcost = maxcost
-        self._data: LRUCache[K, tuple[V, int]] = LRUCache(maxsize=maxcost, getsizeof=_entry_cost)
+        # An OrderedDict, oldest first: a bulk scan asks these caches ~5 times a message, and
+        # cachetools' LRUCache (three Python-level calls a hit) took 1.6x as long a look-up (3.2 µs, 2.0 here).
+        self._data: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._cost = 0
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         """The value for ``key`` (now the most recently used), or ``None``."""
         with self._lock:
             entry = self._data.get(key)
-        return None if entry is None else entry[0]
+            if entry is None:
+                return None
+            self._data.move_to_end(key)
+        return entry[0]
 
     def put(self, key: K, value: V, cost: int = 1) -> None:
         """Store ``value`` under ``key``; drop the least recently used entries until within budget.
@@ -49,16 +49,24 @@ class LRU(Generic[K, V]):
         if cost > self.maxcost:
             return
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._cost -= old[1]
             self._data[key] = (value, cost)
+            self._cost += cost
+            while self._cost > self.maxcost:  # never the new entry: it alone fits
+                _, (_, dropped) = self._data.popitem(last=False)
+                self._cost -= dropped
 
     @property
     def cost(self) -> int:
         """The summed cost of the entries held."""
-        return int(self._data.currsize)
+        return self._cost
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._cost = 0
 
     def __len__(self) -> int:
         return len(self._data)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from veritext.batch import VERDICT_SCHEMA
@@ -28,26 +29,59 @@ _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 GROUP_ROWS = 25_000
 
 
-def part_name(batch: int) -> str:
-    """The file name of batch ``batch``'s part."""
-    return f"part-{batch:08d}.arrow"
+# A batch may be triaged in shards, each by another worker (the scanner deals rows by text, so that a
+# text is new to one worker only); a shard's part holds, in this extra column, each row's index in
+# its batch, and the batch is put back in input order when its parts are read.
+ROW_COLUMN = "_row"
+_SHARD_SCHEMA = VERDICT_SCHEMA.append(pa.field(ROW_COLUMN, pa.int32()))
 
 
-def write_part(table: pa.Table, parts_dir: Path, batch: int) -> None:
-    """Write ``table`` as batch ``batch``'s part, atomically (a killed worker leaves no half part)."""
-    final = parts_dir / part_name(batch)
+def part_name(batch: int, shard: int | None = None) -> str:
+    """The file name of batch ``batch``'s part (or of one shard of it)."""
+    return f"part-{batch:08d}.arrow" if shard is None else f"part-{batch:08d}-{shard}.arrow"
+
+
+def write_part(
+    table: pa.Table, parts_dir: Path, batch: int, shard: int | None = None, rows: list[int] | None = None
+) -> None:
+    """Write ``table`` as batch ``batch``'s part, atomically (a killed worker leaves no half part).
+
+    A shard's part (``shard`` given) also records ``rows``: each row's index in the whole batch.
+    """
+    final = parts_dir / part_name(batch, shard)
     tmp = final.with_name(f"{final.name}.{os.getpid()}.tmp")
-    with pa.OSFile(str(tmp), "wb") as f, pa.ipc.new_file(f, VERDICT_SCHEMA, options=_IPC) as writer:
+    schema = VERDICT_SCHEMA
+    if shard is not None:
+        if rows is None or len(rows) != table.num_rows:
+            raise ValueError("a shard's part needs the batch index of each of its rows")
+        table = table.append_column(ROW_COLUMN, pa.array(rows, pa.int32()))
+        schema = _SHARD_SCHEMA
+    with pa.OSFile(str(tmp), "wb") as f, pa.ipc.new_file(f, schema, options=_IPC) as writer:
         writer.write_table(table)
     os.replace(tmp, final)
 
 
 def read_part(path: Path) -> pa.Table:
-    """A part back as a verdict table (Parquet parts from scans begun by older versions still read)."""
+    """A part back as a table (Parquet parts from scans begun by older versions still read)."""
     if path.suffix == ".parquet":
         return pq.read_table(path, schema=VERDICT_SCHEMA)
     with pa.OSFile(str(path), "rb") as f:  # not memory-mapped: parts are deleted while tables live on
         return pa.ipc.open_file(f).read_all()
+
+
+def join_parts(names: list[str]) -> str:
+    """The checkpoint's record of a batch's parts (one name, or its shards' names)."""
+    return ",".join(names)
+
+
+def read_batch(parts_dir: Path, parts: str) -> pa.Table:
+    """A batch as a verdict table in input order, from its part or its shards' parts (``join_parts``)."""
+    tables = [read_part(parts_dir / name) for name in parts.split(",")]
+    if len(tables) == 1 and ROW_COLUMN not in tables[0].column_names:
+        return tables[0]
+    whole = pa.concat_tables(tables)
+    order = pc.sort_indices(whole.column(ROW_COLUMN))
+    return whole.drop_columns([ROW_COLUMN]).take(order)
 
 
 class OrderedMerge:
@@ -72,10 +106,10 @@ class OrderedMerge:
         self._closed = False
 
     def add(self, batch: int, part: str) -> None:
-        """Batch ``batch`` is on disk as ``part``: append it, and any that were waiting on it."""
+        """Batch ``batch`` is on disk as ``part`` (see ``join_parts``): append it, and any that were waiting on it."""
         self._waiting[batch] = part
         while self.next in self._waiting:
-            table = read_part(self.parts_dir / self._waiting.pop(self.next))
+            table = read_batch(self.parts_dir, self._waiting.pop(self.next))
             self._buffer.append(table)
             self._buffered += table.num_rows
             self.kept.append(table.select(list(SUMMARY_COLUMNS)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -16,7 +17,17 @@ from typing import Any
 from veritext.datafiles import load_yaml
 from veritext.extract import Extraction
 from veritext.message import I18nText, Signal, Span
-from veritext.signals.checks import CHECKS, COMPILERS, Result, RuleContext
+from veritext.senders import SenderInfo
+from veritext.signals.checks import (
+    CHECKS,
+    COMPILERS,
+    NIGHT_CATEGORIES,
+    Result,
+    RuleContext,
+    at_night,
+    night_window,
+    sender_facts,
+)
 
 GROUPS = ("fraud", "genuine", "context", "conduct", "spam", "verify", "user")
 
@@ -256,3 +267,28 @@ def evaluate(ext: Extraction, rc: RuleContext, *, rules: tuple[Rule, ...] | None
         )
         names.add(rule.id)
     return tuple(fired)
+
+
+@cache
+def _night_windows() -> tuple[tuple[int, int], ...]:
+    return tuple(night_window(r.params) for r in default_rules() if r.check == "night_contact")
+
+
+Situation = tuple[tuple[str, str, bool, bool, tuple[str, ...]], bool | tuple[bool, ...] | None]
+
+
+def situation(ext: Extraction, sender: SenderInfo, received_at: datetime | None) -> Situation:
+    """What :func:`evaluate` with the default rules reads of the sender and the time of a message whose
+    text gave ``ext``: for one text, context and jurisdiction, equal situations give equal signals.
+
+    The sender through :func:`~veritext.signals.checks.sender_facts`; the time by whether there is one
+    and, for a collection message only, which rule's night its hour falls in (the hour of any other
+    message is read by no rule, so that a text sent at every hour of the day is judged twice, not 24 times).
+    """
+    if received_at is None:
+        night: bool | tuple[bool, ...] | None = None
+    elif not any(c in ext.hits for c in NIGHT_CATEGORIES):
+        night = True
+    else:
+        night = tuple(at_night(received_at.hour, w) for w in _night_windows())
+    return sender_facts(sender), night

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from veritext.extract import (
@@ -22,6 +22,7 @@ from veritext.extract import (
 )
 from veritext.facts import Institution
 from veritext.message import Context, Entity, Span
+from veritext.senders import SenderInfo
 
 Result = tuple[Span, ...] | None
 
@@ -346,16 +347,41 @@ def unrequested_code(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> 
     return _spans(ext, ("verification_code",))
 
 
+NIGHT_CATEGORIES = ("overdue", "due", "legal", "third_party")  # what makes a message a collection or reminder
+
+
+def night_window(p: Mapping[str, Any]) -> tuple[int, int]:
+    """A ``night_contact`` rule's night: from ``from_hour`` (inclusive) to ``to_hour`` (exclusive)."""
+    return int(p.get("from_hour", 21)), int(p.get("to_hour", 8))
+
+
+def at_night(hour: int, window: tuple[int, int]) -> bool:
+    """Whether ``hour`` falls in the night ``window`` (see :func:`night_window`)."""
+    start, end = window
+    return hour >= start or hour < end
+
+
 @check("night_contact")
 def night_contact(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     """A collection or reminder message received late at night or early in the morning."""
     if rc.received_at is None:
         return None
-    if not any(ext.has(c) for c in ("overdue", "due", "legal", "third_party")):
+    if not any(ext.has(c) for c in NIGHT_CATEGORIES):
         return None
-    start, end = int(p.get("from_hour", 21)), int(p.get("to_hour", 8))
-    hour = rc.received_at.hour
-    return () if hour >= start or hour < end else None
+    return () if at_night(rc.received_at.hour, night_window(p)) else None
+
+
+# Of the sender and the time, the checks (and ``message_facts``) read only what ``sender_facts`` gives
+# and, through ``night_contact``, the hour of a collection message. The pipeline keys a text's
+# verdicts on that (bulk traffic sends one text from thousands of numbers at all hours), so a check
+# that starts reading anything else of the sender or the time must add it to ``sender_facts`` (or to
+# ``veritext.signals.situation``); tests/test_signals.py checks the contract on real senders.
+@lru_cache(maxsize=65_536)
+def sender_facts(sender: SenderInfo) -> tuple[str, str, bool, bool, tuple[str, ...]]:
+    """(type, region, has digits, is the court line 12368, ids of the institutions sending from it)."""
+    digits = sender.digits
+    owners = tuple(i.id for i in institutions_for_number(digits)) if digits else ()
+    return sender.type, sender.region, bool(digits), digits == "12368", owners
 
 
 @check("genuine_signature_sender")
