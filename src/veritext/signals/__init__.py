@@ -287,8 +287,8 @@ def situation(ext: Extraction, sender: SenderInfo, received_at: datetime | None)
     """
     if received_at is None:
         night: bool | tuple[bool, ...] | None = None
-    elif not any(c in ext.hits for c in NIGHT_CATEGORIES):
-        night = True
+    elif not any(ext.has(c) for c in NIGHT_CATEGORIES):
+        night = True  # a time, whose hour no rule reads for this text
     else:
         night = tuple(at_night(received_at.hour, w) for w in _night_windows())
     return sender_facts(sender), night
