@@ -10,7 +10,7 @@ from datetime import datetime
 
 from veritext.inbox.base import TabularReader
 from veritext.inbox.encoding import SAMPLE_BYTES, detect_encoding
-from veritext.inbox.fields import parse_time_text
+from veritext.inbox.fields import parse_time_iso
 from veritext.inbox.records import InboxRecord, ScanRow, stable_id_iso, tr
 from veritext.message import Message
 
@@ -151,13 +151,12 @@ class DelimitedReader(TabularReader):
                     continue
                 assert text is not None  # for mypy: no_text says so
                 sender = (row[s_at] if s_at < n else None) if s_at >= 0 else None
-                when = None
+                when = iso = None
                 if w_at >= 0:
                     try:
-                        when = parse_time_text(row[w_at] if w_at < n else None)
+                        when, iso = parse_time_iso(row[w_at] if w_at < n else None)
                     except ValueError as exc:
                         self.bad_time(f"line {line}", exc)
-                iso = when.isoformat() if when else None
                 native = (row[i_at] if i_at < n else None) if i_at >= 0 else None
                 stats.records += 1
                 mid = native or stable_id_iso(source, pos, text, sender, iso or "")
