@@ -17,6 +17,7 @@ from veritext.inbox.records import (
     IssueSink,
     OnError,
     ReadStats,
+    ScanRow,
     stable_id,
     tr,
 )
@@ -55,6 +56,16 @@ class Reader(ABC):
     @abstractmethod
     def __iter__(self) -> Iterator[InboxRecord]:
         """Yield the records in file order."""
+
+    def rows(self) -> Iterator[ScanRow]:
+        """The records as the scan's input columns, in file order (see :data:`ScanRow`).
+
+        Readers that can give them without building a record per row (CSV, the bulk format) override this.
+        """
+        for rec in self:
+            m = rec.message
+            when = m.received_at.isoformat() if m.received_at else None
+            yield rec.message_id, rec.source, rec.position, m.text, m.sender, when
 
     def fail(self, text: I18nText, location: str = "") -> InboxError:
         """An error about the whole file (or a row when reading stops)."""
@@ -129,13 +140,23 @@ class TabularReader(Reader):
             )
         )
 
+    def no_text(self, location: str) -> None:
+        """Report a row without message text: skipped, listed, never a reason to stop."""
+        self.issue(location, tr("这一行没有短信内容，未分析", "this row has no message text, not triaged"), fatal=False)
+
+    def bad_time(self, location: str, exc: ValueError) -> None:
+        """Report a time that cannot be read: the message is read without one."""
+        self.issue(
+            location,
+            tr(f"时间无法识别，按无时间处理：{exc}", f"unreadable time, read without one: {exc}"),
+            skipped=False,
+        )
+
     def row_record(self, row: dict[str, Any], cols: Resolved, *, position: int, location: str) -> InboxRecord | None:
         """One row → a record, or ``None`` (after reporting the issue) when it has no usable text."""
         text = cell_text(row.get(cols.text))
         if text is None or not text.strip():
-            self.issue(
-                location, tr("这一行没有短信内容，未分析", "this row has no message text, not triaged"), fatal=False
-            )
+            self.no_text(location)
             return None
         sender = cell_text(row.get(cols.sender)) if cols.sender else None
         when = None
@@ -143,11 +164,7 @@ class TabularReader(Reader):
             try:
                 when = parse_time(row.get(cols.time))
             except ValueError as exc:
-                self.issue(
-                    location,
-                    tr(f"时间无法识别，按无时间处理：{exc}", f"unreadable time, read without one: {exc}"),
-                    skipped=False,
-                )
+                self.bad_time(location, exc)
         native = cell_text(row.get(cols.id)) if cols.id else None
         return self.record(
             position=position,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,6 +94,31 @@ def parse_time(value: Any) -> datetime | None:
         except ValueError:
             continue
     raise ValueError(f"not a date-time: {s[:40]!r}")
+
+
+# ISO 8601 text that datetime.isoformat() writes back unchanged: whole seconds, 'T', a "+hh:mm" zone or
+# none ("-00:00" reads as UTC and is written "+00:00"; a fraction may lose its zeros: both are excluded).
+_CANONICAL = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\+[0-9]{2}:[0-9]{2}|-(?!00:00)[0-9]{2}:[0-9]{2})?"
+)
+
+
+def parse_time_iso(value: str | None) -> tuple[datetime | None, str | None]:
+    """:func:`parse_time` for a text cell, and the time's ``isoformat()``, with shortcuts for the ISO
+    8601 times most exports write (``isoformat`` alone was ~1.4 µs a row of the scan's reading).
+
+    A cell that starts and ends with a digit and has a ``-`` fifth is neither padded, nor "null", nor
+    epoch digits, nor ``…Z``: ``parse_time`` would go straight to ``fromisoformat`` with it too.
+    """
+    if value and value[0].isdigit() and value[4:5] == "-" and value[-1].isdigit():
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            pass  # e.g. "2026-11-28 23:10:5": parse_time says why, or finds another format that reads it
+        else:
+            return when, value if _CANONICAL.fullmatch(value) else when.isoformat()
+    parsed = parse_time(value)
+    return parsed, parsed.isoformat() if parsed else None
 
 
 def _from_epoch(x: float) -> datetime:

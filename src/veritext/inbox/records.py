@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import blake2b
 from typing import Literal
 
 from veritext.message import I18nText, Message
@@ -78,10 +78,20 @@ class ReadStats:
     MAX_KEPT = 1000  # issues kept in memory; a sink (e.g. the scan checkpoint) gets every one
 
 
+# One message as the scan's input columns (message_id, source, position, text, sender, received_at as
+# ISO 8601 text or None): what the scan deals to its workers, with no record or message object per row.
+ScanRow = tuple[str, str, int, str, str | None, str | None]
+
+
 def stable_id(source: str, position: int, text: str, sender: str | None, received_at: datetime | None) -> str:
     """A 16-hex-digit id from where the message is and what it says (same file → same ids)."""
-    key = "\x1f".join((source, str(position), text, sender or "", received_at.isoformat() if received_at else ""))
-    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return stable_id_iso(source, position, text, sender, received_at.isoformat() if received_at else "")
+
+
+def stable_id_iso(source: str, position: int, text: str, sender: str | None, received_iso: str) -> str:
+    """:func:`stable_id` from the time's ISO text (``""`` for none), for a reader that has it already."""
+    key = "\x1f".join((source, str(position), text, sender or "", received_iso))
+    return blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def tr(zh: str, en: str) -> I18nText:

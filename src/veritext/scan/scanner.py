@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -48,8 +49,8 @@ from rich.progress import (
 from rich.text import Text
 
 from veritext.batch import verdict_columns, warm_up
-from veritext.inbox import InboxError, InboxIssue, InboxRecord, Reader, ReadOptions, open_inbox
-from veritext.inbox.records import tr
+from veritext.inbox import InboxError, InboxIssue, Reader, ReadOptions, open_inbox
+from veritext.inbox.records import ScanRow, tr
 from veritext.message import SCHEMA_VERSION, I18nText
 from veritext.scan.checkpoint import Checkpoint
 from veritext.scan.parts import OrderedMerge, join_parts, part_name, write_part
@@ -217,16 +218,16 @@ def _progress(console: Console, enabled: bool) -> Progress:
 
 @dataclass
 class _Stream:
-    """Records from all inputs in order, with a progress position in bytes-equivalent units."""
+    """Rows from all inputs in order, with a progress position in bytes-equivalent units."""
 
     readers: list[Reader]
     sizes: list[int]
     current: int = 0
 
-    def records(self) -> Iterator[InboxRecord]:
+    def rows(self) -> Iterator[ScanRow]:
         for i, reader in enumerate(self.readers):
             self.current = i
-            yield from reader
+            yield from reader.rows()
 
     def position(self) -> float:
         done = sum(self.sizes[: self.current])
@@ -242,25 +243,16 @@ def _batches(
     stream: _Stream, size: int, committed: dict[int, int]
 ) -> Iterator[tuple[int, dict[str, list[Any]] | None, int, float]]:
     """(batch number, payload or None if already done, rows, progress position) in input order."""
-    k, n = 0, 0
-    cols: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
-    for rec in stream.records():
-        if k not in committed:
-            m = rec.message
-            cols["message_id"].append(rec.message_id)
-            cols["source"].append(rec.source)
-            cols["position"].append(rec.position)
-            cols["text"].append(m.text)
-            cols["sender"].append(m.sender)
-            # ISO text keeps "no zone" apart from "UTC" (an Arrow timestamp column could not hold both).
-            cols["received_at"].append(m.received_at.isoformat() if m.received_at else None)
-        n += 1
-        if n == size:
-            yield k, (None if k in committed else cols), n, stream.position()
-            k, n = k + 1, 0
-            cols = {c: [] for c in _COLUMNS}
-    if n:
-        yield k, (None if k in committed else cols), n, stream.position()
+    rows = stream.rows()
+    k = 0
+    while chunk := list(islice(rows, size)):
+        # A batch's rows become its columns in one transposition (received_at is ISO text: it keeps
+        # "no zone" apart from "UTC", which an Arrow timestamp column could not hold both of).
+        payload = None if k in committed else dict(zip(_COLUMNS, map(list, zip(*chunk, strict=True)), strict=True))
+        yield k, payload, len(chunk), stream.position()
+        if len(chunk) < size:
+            return  # the stream is done (islice stopped short)
+        k += 1
 
 
 def _shards(payload: dict[str, list[Any]], n: int) -> list[tuple[int, dict[str, list[Any]], list[int]]]:
