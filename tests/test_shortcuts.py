@@ -1,5 +1,5 @@
-"""The bulk path's shortcuts (hand-written copies, looked-up logs, cached rankings and contacts) give
-exactly what the plain computation gives."""
+"""The bulk path's shortcuts (a hand-written copy, hoisted fusion arithmetic, cached rankings and
+contacts) give exactly what the plain computation gives."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def _plain_fuse_kind(rule: dict[str, float], model: dict[str, float], weight: fl
     return {k: v / total for k, v in mixed.items()}
 
 
-def test_fuse_kind_is_bit_for_bit_the_plain_formula_on_first_and_repeated_rule_values() -> None:
+def test_fuse_kind_is_bit_for_bit_the_plain_formula() -> None:
     rng = random.Random(7)
     rules = []
-    for _ in range(50):  # rounded like the rule estimator's, so values repeat (the looked-up path)
+    for _ in range(50):  # rounded like the rule estimator's
         raw = [rng.random() ** 3 for _ in KINDS]
         rules.append({k: round(v / sum(raw), 4) for k, v in zip(KINDS, raw, strict=True)})
     rules.append({"marketing": 1.0})  # kinds missing from the rule's answer

@@ -117,27 +117,13 @@ def fuse_kind(
     uninformative = 1.0 / max(len(model), 1)
     # The same arithmetic as rule^(1-w) · model^w written plainly, with the per-kind constant and the
     # functions hoisted: it runs for every message. ``e if e > x else x`` is what max(x, e) returns.
-    # The rule side's logs are looked up (see _RULE_LOGS): the very floats ``log`` gives, so the sum
-    # and the result are bit for bit those of computing them here.
-    rest, log, exp, eps, logs = 1 - weight, math.log, math.exp, _EPS, _RULE_LOGS
-    mixed = []
+    rest, log, exp, eps = 1 - weight, math.log, math.exp, _EPS
+    mixed = {}
     for k in KINDS:
         r, m = rule.get(k, 0.0), model.get(k, uninformative)
-        log_r = logs.get(r)
-        if log_r is None:
-            log_r = log(eps if eps > r else r)
-            if len(logs) < _RULE_LOGS_MAX:
-                logs[r] = log_r
-        mixed.append(exp(rest * log_r + weight * log(eps if eps > m else m)))
-    total = sum(mixed)
-    return {k: v / total for k, v in zip(KINDS, mixed, strict=True)}
-
-
-# log(max(p, _EPS)) by rule probability p. The rule estimator rounds its kind probabilities to 4
-# places, so they take few values (at most 10,001) and their logs repeat: fuse_kind looks them up
-# instead of taking 11 logs a message. Bounded, should a caller hand it unrounded probabilities.
-_RULE_LOGS: dict[float, float] = {}
-_RULE_LOGS_MAX = 20_000
+        mixed[k] = exp(rest * log(eps if eps > r else r) + weight * log(eps if eps > m else m))
+    total = sum(mixed.values())
+    return {k: v / total for k, v in mixed.items()}
 
 
 def train(
