@@ -417,5 +417,19 @@ def _plan_signals() -> frozenset[str]:
 
 def plan_contacts(plan: tuple[Step, ...]) -> tuple[Contact, ...]:
     """The verified contacts the plan names, resolved from the facts data, in first-use order."""
+    known = _CONTACTS.get(id(plan))
+    if known is not None and known[0] is plan:
+        return known[1]
     ids = dict.fromkeys(cid for step in plan for cid in step.contacts)
-    return tuple(contact(cid) for cid in ids)
+    contacts = tuple(contact(cid) for cid in ids)
+    if len(_CONTACTS) >= _CONTACTS_MAX:
+        _CONTACTS.clear()
+    _CONTACTS[id(plan)] = (plan, contacts)
+    return contacts
+
+
+# A plan's contacts by the plan's id: advise hands the repeats of a plan the one tuple (``_steps`` is
+# cached), so a bulk scan resolves each plan's contacts once. Checked by identity: the entry keeps its
+# plan alive, so no other tuple can have that id meanwhile. Cleared when full (plans are few).
+_CONTACTS: dict[int, tuple[tuple[Step, ...], tuple[Contact, ...]]] = {}
+_CONTACTS_MAX = 8_192

@@ -270,25 +270,44 @@ def rank_scenarios(
     *, kind: str, risk: str, fraud: float, signals: tuple[Signal, ...], context: Context
 ) -> tuple[Scenario, ...]:
     """Rank the "why did I get this" explanations from the kind, the risk and the person's answers."""
+    fraud_ev = tuple(sorted(s.id for s in signals if s.group == "fraud" and s.weight >= 1.0))
     fired = {s.id for s in signals}
+    return _ranked(
+        kind, risk, fraud, fraud_ev, "UNREQUESTED_CODE" in fired, "THIRD_PARTY_DISCLOSURE" in fired,
+        context.requested_code, context.has_loan,
+    )  # fmt: skip
+
+
+# rank_scenarios reads no more of the signals and the context than these arguments, and the fraud
+# probability it is given is rounded to 4 places: bulk traffic repeats them, so the ranking is cached.
+@lru_cache(maxsize=8192)
+def _ranked(
+    kind: str,
+    risk: str,
+    fraud: float,
+    fraud_ev: tuple[str, ...],
+    unrequested_code: bool,
+    third_party_disclosure: bool,
+    requested_code: str,
+    has_loan: str,
+) -> tuple[Scenario, ...]:
     scores: dict[str, tuple[float, tuple[str, ...]]] = {}
 
     def add(sid: str, score: float, *evidence: str) -> None:
         old = scores.get(sid, (0.0, ()))
         scores[sid] = (max(old[0], score), tuple(dict.fromkeys((*old[1], *evidence))))
 
-    fraud_ev = tuple(sorted(s.id for s in signals if s.group == "fraud" and s.weight >= 1.0))
     if risk != "low":
         add("phishing", 0.3 + fraud * 0.7, *fraud_ev)
     if kind == "verification_code":
-        if context.requested_code == "yes":
+        if requested_code == "yes":
             add("registered_or_applied", 0.9, "context:requested_code=yes")
-        elif context.requested_code == "no":
+        elif requested_code == "no":
             add(
                 "someone_using_your_number",
                 0.9,
                 "context:requested_code=no",
-                *(("UNREQUESTED_CODE",) if "UNREQUESTED_CODE" in fired else ()),
+                *(("UNREQUESTED_CODE",) if unrequested_code else ()),
             )
             add("data_leak_targeted", 0.3, "context:requested_code=no")
         else:
@@ -299,9 +318,9 @@ def rank_scenarios(
         add("bulk_marketing", 0.5)
         add("data_leak_targeted", 0.25)
     elif kind in _DEBT_KINDS or kind == "account_notice":
-        if context.has_loan == "yes":
+        if has_loan == "yes":
             add("have_loan", 0.9 - fraud * 0.4, "context:has_loan=yes")
-        elif context.has_loan == "no":
+        elif has_loan == "no":
             add("mass_send_mistake", 0.5, "context:has_loan=no")
             add("identity_theft", 0.4, "context:has_loan=no")
             add("phishing", 0.35 + fraud * 0.6, "context:has_loan=no", *fraud_ev)
@@ -315,7 +334,7 @@ def rank_scenarios(
         add(
             "emergency_contact",
             0.8,
-            *(("THIRD_PARTY_DISCLOSURE",) if "THIRD_PARTY_DISCLOSURE" in fired else ()),
+            *(("THIRD_PARTY_DISCLOSURE",) if third_party_disclosure else ()),
         )
         add("mass_send_mistake", 0.3)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])

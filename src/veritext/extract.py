@@ -193,6 +193,14 @@ class Extraction:
         """Whether the lexicon category matched anywhere."""
         return category in self.hits
 
+    def with_sender(self, sender: SenderInfo) -> Extraction:
+        """This extraction with another sender: ``dataclasses.replace(self, sender=sender)`` written out,
+        since ``replace`` looks the fields up on every call and a bulk scan calls this once per new row."""
+        return Extraction(
+            self.norm, self.language, sender, self.entities, self.hits, self.institutions,
+            self._by_kind, self._entity_cues,
+        )  # fmt: skip
+
 
 @cache
 def _tld() -> tldextract.TLDExtract:

@@ -223,7 +223,7 @@ def _triage_reusing(text: str, sender: str | None, received_at: datetime | None,
         met = analysis.situations.get(key)
         if met is not None:
             return _resent(met, sender, received_at)  # sender_type is in the key
-    ext = analysis.ext if sender is None else replace(analysis.ext, sender=info)
+    ext = analysis.ext if sender is None else analysis.ext.with_sender(info)
     verdict = _judge(text, ext, sender, received_at, ctx, None, analysis.judgements)
     if key is not None and len(analysis.situations) < _JUDGEMENTS_PER_TEXT:
         analysis.situations[key] = verdict
