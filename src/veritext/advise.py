@@ -18,6 +18,7 @@ import yaml
 
 from veritext.datafiles import load_yaml
 from veritext.facts import contact, contacts
+from veritext.memo import LRU
 from veritext.message import ANSWERS, JURISDICTIONS, KINDS, RISKS, Contact, Context, I18nText, Step
 
 __all__ = ["PlanDataError", "StepTemplate", "advise", "parse_plans", "plan_contacts", "step_templates"]
@@ -422,14 +423,11 @@ def plan_contacts(plan: tuple[Step, ...]) -> tuple[Contact, ...]:
         return known[1]
     ids = dict.fromkeys(cid for step in plan for cid in step.contacts)
     contacts = tuple(contact(cid) for cid in ids)
-    if len(_CONTACTS) >= _CONTACTS_MAX:
-        _CONTACTS.clear()
-    _CONTACTS[id(plan)] = (plan, contacts)
+    _CONTACTS.put(id(plan), (plan, contacts))
     return contacts
 
 
 # A plan's contacts by the plan's id: advise hands the repeats of a plan the one tuple (``_steps`` is
 # cached), so a bulk scan resolves each plan's contacts once. Checked by identity: the entry keeps its
-# plan alive, so no other tuple can have that id meanwhile. Cleared when full (plans are few).
-_CONTACTS: dict[int, tuple[tuple[Step, ...], tuple[Contact, ...]]] = {}
-_CONTACTS_MAX = 8_192
+# plan alive, so no other tuple can have that id meanwhile.
+_CONTACTS: LRU[int, tuple[tuple[Step, ...], tuple[Contact, ...]]] = LRU(8_192)

@@ -17,7 +17,7 @@ from veritext.facts import Institution
 from veritext.memo import LRU, SeenTwice
 from veritext.message import Context, I18nText, Message, Signal, Verdict
 from veritext.normalize import Normalized, normalize
-from veritext.senders import classify_sender
+from veritext.senders import SenderInfo, classify_sender
 from veritext.signals import Situation, evaluate, situation
 from veritext.signals.checks import RuleContext
 from veritext.userrules import evaluate as user_signals
@@ -217,8 +217,7 @@ def _triage_reusing(text: str, sender: str | None, received_at: datetime | None,
         if len(text) <= _CACHE_MAX_CHARS and (seen or _ANALYSES.cost < _ANALYSES.maxcost):
             _ANALYSES.put(text, analysis, _cost(text))
     info = analysis.ext.sender if sender is None else classify_sender(sender)
-    # The person's own rules read more of the message than the default rules, and a ledger the date.
-    key = (ctx, situation(analysis.ext, info, received_at)) if ctx.rules is None and not ctx.loans else None
+    key = _situation_key(ctx, analysis.ext, info, received_at)
     if key is not None:
         met = analysis.situations.get(key)
         if met is not None:
@@ -244,14 +243,25 @@ def known_verdict(
         return None
     ctx = context or _NO_CONTEXT
     if ctx.rules is not None or ctx.loans:
-        return None
+        return None  # never kept by situation (see _situation_key): no need to look the text up
     analysis = _ANALYSES.get(_clean_input(text))
     if analysis is None:
         return None
     checked = _checked_sender(sender)
     info = analysis.ext.sender if checked is None else classify_sender(checked)
-    met = analysis.situations.get((ctx, situation(analysis.ext, info, received_at)))
+    key = _situation_key(ctx, analysis.ext, info, received_at)
+    met = None if key is None else analysis.situations.get(key)
     return None if met is None else _resent(met, checked, received_at)  # as _triage_reusing does
+
+
+def _situation_key(
+    ctx: Context, ext: Extraction, sender: SenderInfo, received_at: datetime | None
+) -> tuple[Context, Situation] | None:
+    """The key a text's verdicts are kept under by situation, or ``None`` when they are not: the
+    person's own rules read more of the message than the default rules, and a ledger the date."""
+    if ctx.rules is not None or ctx.loans:
+        return None
+    return ctx, situation(ext, sender, received_at)
 
 
 def _resent(v: Verdict, sender: str | None, received_at: datetime | None) -> Verdict:
