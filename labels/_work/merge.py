@@ -37,7 +37,7 @@ def sk(k):
     if ':' in key: p,n=key.rsplit(':',1); return (ds,p,int(n),'')
     if key.isdigit(): return (ds,'',int(key),'')
     return (ds,'',0,key)
-with open('/work/main/labels/domain_labels.csv','w',newline='',encoding='utf-8') as f:
+with open(os.path.join(W,'..','domain_labels.csv'),'w',newline='',encoding='utf-8') as f:
     w=csv.writer(f,lineterminator='\n'); w.writerow(['dataset','key','kind','authenticity','lang','note'])
     for k in sorted(out,key=sk): w.writerow([k[0],k[1],*out[k]])
 print('rows',len(out),'errors',errs)
