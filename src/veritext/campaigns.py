@@ -19,13 +19,16 @@ template, so it is the same whichever order (or engine) the messages came in.
 
 from __future__ import annotations
 
+import array
 import hashlib
+import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import regex
 
@@ -53,6 +56,7 @@ NUM_PERM = 128
 BANDS = 32  # 32 bands x 4 rows: a pair at Jaccard 0.6 shares a band with probability 0.99
 SEED = 20261128
 SHINGLE = 3
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _clean(piece: str) -> str:
@@ -95,7 +99,9 @@ def signatures(templates: Sequence[str], *, num_perm: int = NUM_PERM, seed: int 
     if not templates:
         return np.zeros((0, num_perm), dtype=np.uint32)
     matrix = rensa.RMinHash.digest_matrix_from_token_sets([shingles(t) for t in templates], num_perm, seed)
-    return np.asarray(matrix.to_rows(), dtype=np.uint32)
+    # Through one flat array.array: np.asarray on the nested lists inspects every element first.
+    flat = array.array("I", itertools.chain.from_iterable(matrix.to_rows()))
+    return np.frombuffer(flat, dtype=np.uint32).reshape(len(templates), num_perm)
 
 
 def candidate_pairs(sig: np.ndarray, *, bands: int = BANDS, threshold: float = 0.6) -> np.ndarray:
@@ -261,19 +267,21 @@ def find_campaigns(
     rows = table if keep.all() else table.filter(pa.array(keep))
     comp, tidx = comp[keep], tidx[keep]
     # Labels are the smallest template index of each component: that template names the campaign.
-    comp_ids = np.unique(comp)
-    cid_of = {int(c): campaign_id(templates[int(c)]) for c in comp_ids}
-    dense = np.searchsorted(comp_ids, comp)  # 0 … campaigns-1, per message
+    comp_ids = np.flatnonzero(sizes >= min_size)
+    cid_of = {c: campaign_id(templates[c]) for c in comp_ids.tolist()}
+    dense_of = np.zeros(len(templates), dtype=np.int64)
+    dense_of[comp_ids] = np.arange(len(comp_ids))
+    dense = dense_of[comp]  # 0 … campaigns-1, per message
     # A template lies in one campaign only, so its counts per template are its counts per (campaign, template).
     per_template = np.bincount(tidx, minlength=len(templates))
     used = np.flatnonzero(per_template)
-    template_stats = (used, np.searchsorted(comp_ids, labels[used]), per_template[used])
-    campaigns = _summarise(rows, dense, template_stats, [cid_of[int(c)] for c in comp_ids], templates, top=top)
+    template_stats = (used, dense_of[labels[used]], per_template[used])
+    campaigns = _summarise(rows, dense, template_stats, [cid_of[c] for c in comp_ids.tolist()], templates, top=top)
     members = pa.table(
         {
             "message_id": rows.column("message_id"),
             "campaign_id": pa.DictionaryArray.from_arrays(
-                pa.array(dense, pa.int32()), pa.array([cid_of[int(c)] for c in comp_ids], pa.string())
+                pa.array(dense, pa.int32()), pa.array([cid_of[c] for c in comp_ids.tolist()], pa.string())
             ).cast(pa.string()),
         }
     )
@@ -296,6 +304,20 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[Any]]:
         enc = enc.combine_chunks()
     codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, enc.dictionary.to_pylist()
+
+
+def _datetimes(column: pa.ChunkedArray) -> list[datetime | None]:
+    """A timestamp column as datetimes, the values ``to_pylist`` gives (it is several times slower on zoned times)."""
+    import pyarrow as pa
+
+    if column.type.unit != "us":
+        return list(column.to_pylist())
+    tz = ZoneInfo(column.type.tz) if column.type.tz else None
+    micros = column.cast(pa.int64()).to_pylist()
+    naive = [None if v is None else _EPOCH + timedelta(microseconds=v) for v in micros]
+    if tz is None:
+        return naive
+    return [None if v is None else v.replace(tzinfo=UTC).astimezone(tz) for v in naive]
 
 
 def _pair_counts(group: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -404,7 +426,7 @@ def _summarise(
     grouped = pa.table({"g": pa.array(group), "t": rows.column("received_at"), "m": rows.column("message_id")})
     agg = grouped.group_by("g").aggregate([("t", "min"), ("t", "max"), ("m", "min")])
     agg = agg.take(pc.sort_indices(agg.column("g")))  # every group has a row: row g is group g
-    first_seen, last_seen = agg.column("t_min").to_pylist(), agg.column("t_max").to_pylist()
+    first_seen, last_seen = _datetimes(agg.column("t_min")), _datetimes(agg.column("t_max"))
     example = agg.column("m_min").to_pylist()
     sender_codes, sender_values = _codes(rows.column("sender"))
     sg, sc, scounts = _pair_counts(group, sender_codes)
@@ -471,11 +493,8 @@ def campaign_table(campaigns: Sequence[Campaign]) -> pa.Table:
             ("example_message_id", pa.string()),
         ]
     )
-    cols: dict[str, list[Any]] = {name: [] for name in schema.names}
-    for c in campaigns:
-        for name in schema.names:
-            value = getattr(c, name)
-            cols[name].append(list(value) if isinstance(value, tuple) else value)
+    # Column by column (Arrow takes the tuples as lists): a loop per cell costs several times more.
+    cols = {name: [getattr(c, name) for c in campaigns] for name in schema.names}
     return pa.Table.from_pydict(cols, schema=schema)
 
 
