@@ -129,3 +129,14 @@ def test_campaign_is_frozen() -> None:
     assert isinstance(c, Campaign)
     with pytest.raises(AttributeError):
         c.size = 0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("zone", [None, "UTC", "Asia/Shanghai"])
+def test_first_and_last_seen_are_the_times_arrow_gives(zone: str | None) -> None:
+    from veritext.campaigns import _datetimes
+
+    micros = [0, None, 1_764_000_000_123_456, -5]
+    column = pa.chunked_array([pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz=zone))])
+    got, expected = _datetimes(column), column.to_pylist()
+    assert got == expected
+    assert [d.isoformat() if d else None for d in got] == [d.isoformat() if d else None for d in expected]

@@ -26,7 +26,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -56,7 +56,6 @@ NUM_PERM = 128
 BANDS = 32  # 32 bands x 4 rows: a pair at Jaccard 0.6 shares a band with probability 0.99
 SEED = 20261128
 SHINGLE = 3
-_EPOCH = datetime(1970, 1, 1)
 
 
 def _clean(piece: str) -> str:
@@ -264,7 +263,9 @@ def find_campaigns(
     comp = labels[tidx]
     sizes = np.bincount(comp, minlength=len(templates))
     keep = sizes[comp] >= min_size
-    rows = table if keep.all() else table.filter(pa.array(keep))
+    rows = table.drop_columns(["template"])  # encoded already: no need to filter its text
+    if not keep.all():
+        rows = rows.filter(pa.array(keep))
     comp, tidx = comp[keep], tidx[keep]
     # Labels are the smallest template index of each component: that template names the campaign.
     comp_ids = np.flatnonzero(sizes >= min_size)
@@ -310,14 +311,12 @@ def _datetimes(column: pa.ChunkedArray) -> list[datetime | None]:
     """A timestamp column as datetimes, the values ``to_pylist`` gives (it is several times slower on zoned times)."""
     import pyarrow as pa
 
-    if column.type.unit != "us":
+    zone = column.type.tz
+    if column.type.unit != "us" or zone not in (None, "UTC"):
         return list(column.to_pylist())
-    tz = ZoneInfo(column.type.tz) if column.type.tz else None
-    micros = column.cast(pa.int64()).to_pylist()
-    naive = [None if v is None else _EPOCH + timedelta(microseconds=v) for v in micros]
-    if tz is None:
-        return naive
-    return [None if v is None else v.replace(tzinfo=UTC).astimezone(tz) for v in naive]
+    # UTC has no offset changes, so adding to its epoch is exact (as on naive times).
+    epoch = datetime(1970, 1, 1, tzinfo=ZoneInfo(zone) if zone else None)
+    return [None if v is None else epoch + timedelta(microseconds=v) for v in column.cast(pa.int64()).to_pylist()]
 
 
 def _pair_counts(group: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
