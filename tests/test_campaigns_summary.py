@@ -110,6 +110,13 @@ def test_grouped_summaries_equal_counting_one_message_at_a_time(seed: int) -> No
         assert got == expected[c.campaign_id], c.campaign_id
 
 
+def test_a_campaign_without_any_kind_is_other() -> None:
+    table = _random_table(4)
+    no_kind = table.set_column(table.schema.get_field_index("kind"), "kind", pa.nulls(table.num_rows, pa.string()))
+    found = find_campaigns(no_kind, min_size=2)
+    assert found.campaigns and {c.kind for c in found.campaigns} == {"other"}
+
+
 def test_no_messages_no_campaigns() -> None:
     empty = _random_table(1).slice(0, 0)
     found = find_campaigns(empty)

@@ -361,18 +361,19 @@ def _top(g: np.ndarray, c: np.ndarray, counts: np.ndarray, n_groups: int, top: i
     return c.tolist(), np.searchsorted(g, np.arange(n_groups + 1)).tolist()
 
 
-def _mode(group: np.ndarray, codes: np.ndarray, n_groups: int, n_values: int) -> np.ndarray:
-    """Per group, its most frequent non-null code (ties: the smaller), or -1 if it has none.
-
-    For a column with few values (a table of groups x values counts; no sort).
-    """
+def _mode(group: np.ndarray, codes: np.ndarray, n_groups: int, n_values: int) -> list[int]:
+    """Per group, its most frequent non-null code (ties: the smaller), or -1 if it has none."""
     import numpy as np
 
+    if n_groups * n_values > 1 << 24:  # too many values for a table of counts
+        flat, bounds = _top(*_pair_counts(group, codes), n_groups, 1)
+        return [flat[bounds[g]] if bounds[g + 1] > bounds[g] else -1 for g in range(n_groups)]
+    # A groups x values table of counts: no sort for a column with few values (kinds).
     ok = codes >= 0
     counts = np.bincount(group[ok] * n_values + codes[ok], minlength=n_groups * n_values)
     counts = counts.reshape(n_groups, n_values)
     best = counts.argmax(axis=1) if n_values else np.zeros(n_groups, dtype=np.int64)
-    return np.where(counts.sum(axis=1) > 0, best, -1)
+    return list(np.where(counts.sum(axis=1) > 0, best, -1).tolist())
 
 
 def _list_codes(rows: pa.Table, key: str, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Any]]:
@@ -433,7 +434,7 @@ def _summarise(
     sflat, sbounds = _top(sg, sc, scounts, n_groups, top)
     sender_names = [str(sender_values[i]) for i in sflat]
     kind_codes, kind_values = _codes(rows.column("kind"))
-    kind = _mode(group, kind_codes, n_groups, len(kind_values)).tolist()
+    kind = _mode(group, kind_codes, n_groups, len(kind_values))
     # Each group's most common template (ties: the smaller) and how many different ones it has.
     t_index, t_group, t_count = template_stats
     distinct_templates = np.bincount(t_group, minlength=n_groups)
