@@ -19,13 +19,16 @@ template, so it is the same whichever order (or engine) the messages came in.
 
 from __future__ import annotations
 
+import array
 import hashlib
+import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import regex
 
@@ -95,7 +98,9 @@ def signatures(templates: Sequence[str], *, num_perm: int = NUM_PERM, seed: int 
     if not templates:
         return np.zeros((0, num_perm), dtype=np.uint32)
     matrix = rensa.RMinHash.digest_matrix_from_token_sets([shingles(t) for t in templates], num_perm, seed)
-    return np.asarray(matrix.to_rows(), dtype=np.uint32)
+    # Through one flat array.array: np.asarray on the nested lists inspects every element first.
+    flat = array.array("I", itertools.chain.from_iterable(matrix.to_rows()))
+    return np.frombuffer(flat, dtype=np.uint32).reshape(len(templates), num_perm)
 
 
 def candidate_pairs(sig: np.ndarray, *, bands: int = BANDS, threshold: float = 0.6) -> np.ndarray:
@@ -258,18 +263,26 @@ def find_campaigns(
     comp = labels[tidx]
     sizes = np.bincount(comp, minlength=len(templates))
     keep = sizes[comp] >= min_size
-    rows = table if keep.all() else table.filter(pa.array(keep))
+    rows = table.drop_columns(["template"])  # encoded already: no need to filter its text
+    if not keep.all():
+        rows = rows.filter(pa.array(keep))
     comp, tidx = comp[keep], tidx[keep]
     # Labels are the smallest template index of each component: that template names the campaign.
-    comp_ids = np.unique(comp)
-    cid_of = {int(c): campaign_id(templates[int(c)]) for c in comp_ids}
-    dense = np.searchsorted(comp_ids, comp)  # 0 … campaigns-1, per message
-    campaigns = _summarise(rows, dense, tidx, [cid_of[int(c)] for c in comp_ids], templates, top=top)
+    comp_ids = np.flatnonzero(sizes >= min_size)
+    cid_of = {c: campaign_id(templates[c]) for c in comp_ids.tolist()}
+    dense_of = np.zeros(len(templates), dtype=np.int64)
+    dense_of[comp_ids] = np.arange(len(comp_ids))
+    dense = dense_of[comp]  # 0 … campaigns-1, per message
+    # A template lies in one campaign only, so its counts per template are its counts per (campaign, template).
+    per_template = np.bincount(tidx, minlength=len(templates))
+    used = np.flatnonzero(per_template)
+    template_stats = (used, dense_of[labels[used]], per_template[used])
+    campaigns = _summarise(rows, dense, template_stats, [cid_of[c] for c in comp_ids.tolist()], templates, top=top)
     members = pa.table(
         {
             "message_id": rows.column("message_id"),
             "campaign_id": pa.DictionaryArray.from_arrays(
-                pa.array(dense, pa.int32()), pa.array([cid_of[int(c)] for c in comp_ids], pa.string())
+                pa.array(dense, pa.int32()), pa.array([cid_of[c] for c in comp_ids.tolist()], pa.string())
             ).cast(pa.string()),
         }
     )
@@ -294,34 +307,73 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[Any]]:
     return codes, enc.dictionary.to_pylist()
 
 
-def _top_codes(group: np.ndarray, codes: np.ndarray, top: int) -> dict[int, list[tuple[int, int]]]:
-    """Per group, the ``top`` most frequent codes (ties: smaller code first) with their counts."""
+def _datetimes(column: pa.ChunkedArray) -> list[datetime | None]:
+    """A timestamp column as datetimes, the values ``to_pylist`` gives (it is several times slower on zoned times)."""
+    import pyarrow as pa
+
+    zone = column.type.tz
+    if column.type.unit != "us" or zone not in (None, "UTC"):
+        return list(column.to_pylist())
+    # UTC has no offset changes, so adding to its epoch is exact (as on naive times).
+    epoch = datetime(1970, 1, 1, tzinfo=ZoneInfo(zone) if zone else None)
+    return [None if v is None else epoch + timedelta(microseconds=v) for v in column.cast(pa.int64()).to_pylist()]
+
+
+def _pair_counts(group: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (group, non-null code) pairs, sorted, with how often each occurs."""
     import numpy as np
 
     ok = codes >= 0
-    group, codes = group[ok], codes[ok]
+    if not ok.all():
+        group, codes = group[ok], codes[ok]
     if group.size == 0:
-        return {}
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    # One sort of a combined key; np.unique would pick a slower hash path for it.
     width = int(codes.max()) + 1
-    pairs, counts = np.unique(group * width + codes, return_counts=True)
-    g, c = pairs // width, pairs % width
-    order = np.lexsort((c, -counts, g))
-    g, c, counts = g[order], c[order], counts[order]
+    key = np.sort(group * width + codes)
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    counts = np.diff(np.r_[starts, key.size])
+    key = key[starts]
+    return key // width, key % width, counts
+
+
+def _top(g: np.ndarray, c: np.ndarray, counts: np.ndarray, n_groups: int, top: int) -> tuple[list[int], list[int]]:
+    """Per group, its ``top`` most frequent codes (ties: smaller code first), from :func:`_pair_counts`.
+
+    Returns the codes of all groups one after the other, and where each group's run starts (and ends).
+    """
+    import numpy as np
+
+    if counts.size == 0:
+        return [], [0] * (n_groups + 1)
+    most, width = int(counts.max()) + 1, int(c.max()) + 1
+    if n_groups * most * width < 2**62:  # one int64 sort key: group, then count descending, then code
+        key = np.sort((g * most + (most - 1 - counts)) * width + c)
+        g, c = key // (most * width), key % width
+    else:
+        order = np.lexsort((c, -counts, g))
+        g, c = g[order], c[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    out: dict[int, list[tuple[int, int]]] = {}
-    for gi, ci, n in zip(g[rank < top].tolist(), c[rank < top].tolist(), counts[rank < top].tolist(), strict=True):
-        out.setdefault(gi, []).append((ci, n))
-    return out
+    keep = rank < top
+    g, c = g[keep], c[keep]
+    return c.tolist(), np.searchsorted(g, np.arange(n_groups + 1)).tolist()
 
 
-def _distinct(group: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """How many different non-null codes each group has."""
+def _mode(group: np.ndarray, codes: np.ndarray, n_groups: int, n_values: int) -> list[int]:
+    """Per group, its most frequent non-null code (ties: the smaller), or -1 if it has none."""
     import numpy as np
 
+    if n_groups * n_values > 1 << 24:  # too many values for a table of counts
+        flat, bounds = _top(*_pair_counts(group, codes), n_groups, 1)
+        return [flat[bounds[g]] if bounds[g + 1] > bounds[g] else -1 for g in range(n_groups)]
+    # A groups x values table of counts: no sort for a column with few values (kinds).
     ok = codes >= 0
-    width = int(codes.max(initial=0)) + 1
-    return np.bincount(np.unique(group[ok] * width + codes[ok]) // width, minlength=n_groups)
+    counts = np.bincount(group[ok] * n_values + codes[ok], minlength=n_groups * n_values)
+    counts = counts.reshape(n_groups, n_values)
+    best = counts.argmax(axis=1) if n_values else np.zeros(n_groups, dtype=np.int64)
+    return list(np.where(counts.sum(axis=1) > 0, best, -1).tolist())
 
 
 def _list_codes(rows: pa.Table, key: str, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Any]]:
@@ -334,15 +386,27 @@ def _list_codes(rows: pa.Table, key: str, group: np.ndarray) -> tuple[np.ndarray
     return group[parents], codes, values
 
 
+def _top_values(
+    group: np.ndarray, codes: np.ndarray, values: list[Any], n_groups: int, top: int
+) -> list[tuple[str, ...]]:
+    """Per group, the values of its ``top`` most frequent non-null codes (ties: smaller code first)."""
+    g, c, counts = _pair_counts(group, codes)
+    flat, bounds = _top(g, c, counts, n_groups, top)
+    names = [str(values[i]) for i in flat]
+    return [tuple(names[bounds[k] : bounds[k + 1]]) for k in range(n_groups)]
+
+
 def _summarise(
     rows: pa.Table,
     group: np.ndarray,
-    tidx: np.ndarray,
+    template_stats: tuple[np.ndarray, np.ndarray, np.ndarray],
     ids: Sequence[str],
     templates: Sequence[str],
     *,
     top: int,
 ) -> list[Campaign]:
+    """One :class:`Campaign` per group; ``template_stats`` is (template index, its group, its messages)
+    for every template present in ``rows``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -353,49 +417,57 @@ def _summarise(
     size = np.bincount(group, minlength=n_groups)
     risk_code = pc.index_in(rows.column("risk"), value_set=pa.array(RISK_ORDER)).fill_null(0)
     risk_code = risk_code.to_numpy(zero_copy_only=False).astype(np.int64)
-    high = np.bincount(group, weights=(risk_code == 2), minlength=n_groups)
+    per_risk = np.bincount(group * 3 + risk_code, minlength=n_groups * 3).reshape(n_groups, 3)
+    high = per_risk[:, 2]
     fraud = rows.column("fraud_probability").fill_null(0.0).to_numpy(zero_copy_only=False)
     fraud_sum = np.bincount(group, weights=fraud, minlength=n_groups)
     # The median member's risk (the upper median: a tie leans to the more dangerous reading).
-    per_risk = np.stack([np.bincount(group, weights=(risk_code == r), minlength=n_groups) for r in range(3)], axis=1)
     median_risk = (np.cumsum(per_risk, axis=1) > (size[:, None] / 2)).argmax(axis=1)
     grouped = pa.table({"g": pa.array(group), "t": rows.column("received_at"), "m": rows.column("message_id")})
-    agg = grouped.group_by("g").aggregate([("t", "min"), ("t", "max"), ("m", "min")]).to_pydict()
-    when = {g: (lo, hi, m) for g, lo, hi, m in zip(agg["g"], agg["t_min"], agg["t_max"], agg["m_min"], strict=True)}
+    agg = grouped.group_by("g").aggregate([("t", "min"), ("t", "max"), ("m", "min")])
+    agg = agg.take(pc.sort_indices(agg.column("g")))  # every group has a row: row g is group g
+    first_seen, last_seen = _datetimes(agg.column("t_min")), _datetimes(agg.column("t_max"))
+    example = agg.column("m_min").to_pylist()
     sender_codes, sender_values = _codes(rows.column("sender"))
-    distinct_senders = _distinct(group, sender_codes, n_groups)
-    distinct_templates = _distinct(group, tidx, n_groups)
-    senders = _top_codes(group, sender_codes, top)
-    kinds_codes, kind_values = _codes(rows.column("kind"))
-    kinds = _top_codes(group, kinds_codes, 1)
-    common = _top_codes(group, tidx, 1)
-    dg, dc, dv = _list_codes(rows, "domains", group)
-    domains = _top_codes(dg, dc, top)
-    pg, pcodes, pv = _list_codes(rows, "phones", group)
-    phones = _top_codes(pg, pcodes, top)
-    out = []
-    for g in range(n_groups):
-        first, last, example = when[g]
-        out.append(
-            Campaign(
-                campaign_id=ids[g],
-                size=int(size[g]),
-                distinct_templates=int(distinct_templates[g]),
-                first_seen=first,
-                last_seen=last,
-                distinct_senders=int(distinct_senders[g]),
-                top_senders=tuple(str(sender_values[c]) for c, _ in senders.get(g, [])),
-                domains=tuple(str(dv[c]) for c, _ in domains.get(g, [])),
-                phones=tuple(str(pv[c]) for c, _ in phones.get(g, [])),
-                template=templates[common[g][0][0]],
-                kind=str(kind_values[kinds[g][0][0]]) if g in kinds else "other",
-                risk=RISK_ORDER[int(median_risk[g])],
-                high_share=round(float(high[g] / size[g]), 4),
-                mean_fraud_probability=round(float(fraud_sum[g] / size[g]), 4),
-                example_message_id=str(example),
-            )
+    sg, sc, scounts = _pair_counts(group, sender_codes)
+    distinct_senders = np.bincount(sg, minlength=n_groups)
+    sflat, sbounds = _top(sg, sc, scounts, n_groups, top)
+    sender_names = [str(sender_values[i]) for i in sflat]
+    kind_codes, kind_values = _codes(rows.column("kind"))
+    kind = _mode(group, kind_codes, n_groups, len(kind_values))
+    # Each group's most common template (ties: the smaller) and how many different ones it has.
+    t_index, t_group, t_count = template_stats
+    distinct_templates = np.bincount(t_group, minlength=n_groups)
+    order = np.lexsort((t_index, -t_count, t_group))
+    firsts = order[np.r_[True, t_group[order][1:] != t_group[order][:-1]]]
+    common = t_index[firsts].tolist()
+    domains = _top_values(*_list_codes(rows, "domains", group), n_groups, top)
+    phones = _top_values(*_list_codes(rows, "phones", group), n_groups, top)
+    size_l, distinct_t, distinct_s = size.tolist(), distinct_templates.tolist(), distinct_senders.tolist()
+    # Python's round (correctly rounded), not np.round (scales first, so it can differ in the last digit).
+    high_share = [round(x, 4) for x in (high / size).tolist()]
+    mean_fraud = [round(x, 4) for x in (fraud_sum / size).tolist()]
+    risk = [RISK_ORDER[r] for r in median_risk.tolist()]
+    return [
+        Campaign(
+            campaign_id=ids[g],
+            size=size_l[g],
+            distinct_templates=distinct_t[g],
+            first_seen=first_seen[g],
+            last_seen=last_seen[g],
+            distinct_senders=distinct_s[g],
+            top_senders=tuple(sender_names[sbounds[g] : sbounds[g + 1]]),
+            domains=domains[g],
+            phones=phones[g],
+            template=templates[common[g]],
+            kind=str(kind_values[kind[g]]) if kind[g] >= 0 else "other",
+            risk=risk[g],
+            high_share=high_share[g],
+            mean_fraud_probability=mean_fraud[g],
+            example_message_id=str(example[g]),
         )
-    return out
+        for g in range(n_groups)
+    ]
 
 
 def campaign_table(campaigns: Sequence[Campaign]) -> pa.Table:
@@ -421,11 +493,8 @@ def campaign_table(campaigns: Sequence[Campaign]) -> pa.Table:
             ("example_message_id", pa.string()),
         ]
     )
-    cols: dict[str, list[Any]] = {name: [] for name in schema.names}
-    for c in campaigns:
-        for name in schema.names:
-            value = getattr(c, name)
-            cols[name].append(list(value) if isinstance(value, tuple) else value)
+    # Column by column (Arrow takes the tuples as lists): a loop per cell costs several times more.
+    cols = {name: [getattr(c, name) for c in campaigns] for name in schema.names}
     return pa.Table.from_pydict(cols, schema=schema)
 
 
