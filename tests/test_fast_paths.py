@@ -77,3 +77,18 @@ def test_every_character_isalpha_accepts_is_a_letter_to_the_models_letter_count(
     # fusion_language takes a text opening with enough isalpha characters as having its letters.
     missed = [c for c in map(chr, range(0x110000)) if c.isalpha() and _LETTER_RE.fullmatch(c) is None]
     assert missed == []
+
+
+def test_lexicon_patterns_run_beside_their_needs_words_and_unconditional_ones_everywhere() -> None:
+    from veritext.lexicon import build
+
+    # Written for this test: "a" needs an "x", "b" has no needs, "c" is a term bounded by ASCII words.
+    # (Every lexicon here has a term: match needs a built automaton, which takes at least one.)
+    term = {"c": {"terms": ["otp"]}}
+    both = build({**term, "a": {"patterns": [r"x\d"], "needs": ["x"]}, "b": {"patterns": [r"y\d"]}})
+    assert both.match("y1 z") == {"b": [(0, 2)]}
+    assert both.match("x1 y2") == {"a": [(0, 2)], "b": [(3, 5)]}
+    needy = build({**term, "a": {"patterns": [r"x\d"], "needs": ["q"]}})
+    assert needy.match("x1") == {}
+    assert needy.match("q x1") == {"a": [(2, 4)]}
+    assert build(term).match("potpourri otp; otp9 9otp 是otp") == {"c": [(10, 13), (26, 29)]}
