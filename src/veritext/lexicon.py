@@ -31,6 +31,9 @@ class Lexicon:
     # Every pattern's ``needs`` words in one automaton: one pass finds which of them occur, instead of
     # a substring test per word per pattern. ``None`` when no pattern has needs.
     needs_automaton: Any = None
+    # Whether some pattern has no needs (it runs on every text): when none has, a text without any
+    # needs word runs no pattern, and the loop over them is skipped.
+    unconditional: bool = True
 
     def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
         """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
@@ -40,16 +43,16 @@ class Lexicon:
             for end, (length, cats, lead, trail) in self.automaton.iter(lower):
                 start = end - length + 1
                 # ASCII terms must not match inside a longer ASCII word ("otp" in "potpourri").
-                if lead and start > 0 and _is_word_char(lower[start - 1]):
+                if lead and start > 0 and lower[start - 1] in _WORD_CHARS:
                     continue
-                if trail and end < last and _is_word_char(lower[end + 1]):
+                if trail and end < last and lower[end + 1] in _WORD_CHARS:
                     continue
                 for cat in cats:
                     hits.setdefault(cat, []).append((start, end + 1))
         present: set[str] = set()
         if self.needs_automaton is not None and lower:
             present = {word for _, word in self.needs_automaton.iter(lower)}
-        for cat, pattern, needs in self.patterns:
+        for cat, pattern, needs in self.patterns if present or self.unconditional else ():
             # A pattern whose category lists `needs` runs only when one of those words is present:
             # a substring search costs far less than a regex scan with look-behinds.
             if needs and present.isdisjoint(needs):
@@ -68,8 +71,12 @@ class Lexicon:
         return hits
 
 
+# ASCII letters and digits (``ch.isascii() and ch.isalnum()``), as a set: a membership test per hit.
+_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
 def _is_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+    return ch in _WORD_CHARS
 
 
 def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
@@ -107,6 +114,7 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
         patterns=tuple(patterns),
         categories=frozenset(spec),
         needs_automaton=needs_automaton,
+        unconditional=any(not needs for _, _, needs in patterns),
     )
 
 

@@ -200,12 +200,13 @@ class TextModel:
         return self._predict_many(lowers)[0]
 
     def _predict_many(
-        self, lowers: list[str]
+        self, lowers: list[str], *, masked: bool = False
     ) -> tuple[list[ModelOutput], list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]]:
-        """:meth:`predict_many`, plus each message's (feature indices, un-normalised tf-idf values)."""
+        """:meth:`predict_many`, plus each message's (feature indices, un-normalised tf-idf values).
+        ``masked``: the texts are model texts already (``model_text`` of them is themselves)."""
         if not lowers:
             return [], []
-        texts = [model_text(x) for x in lowers]
+        texts = lowers if masked else [model_text(x) for x in lowers]
         keys, owner = _batch_ngram_keys(texts)
         n, vocab_size = len(lowers), len(self.idf)
         spam = np.full(n, self.intercepts[0])
@@ -220,12 +221,21 @@ class TextModel:
             pos[pos == len(self._sorted_keys)] = 0
             found = self._sorted_keys[pos] == keys
             char_owner, char_ids = owner[found], self._key_index[pos[found]]
-        word_ids = [self._word_ids(t) for t in texts]
-        word_owner = np.repeat(np.arange(n, dtype=np.int64), [len(w) for w in word_ids])
+        # Every message's word ids in one list (what _word_ids gives, message after message): one array
+        # for the batch rather than one per message.
+        get = self.word_index.get
+        word_list: list[int] = []
+        word_counts: list[int] = []
+        for t in texts:
+            before = len(word_list)
+            word_list.extend([i for i in map(get, word_features(t)) if i is not None])
+            word_counts.append(len(word_list) - before)
+        word_ids = np.array(word_list, dtype=np.int64)
+        word_owner = np.repeat(np.arange(n, dtype=np.int64), word_counts)
         all_owner = np.concatenate([char_owner, word_owner])
         if len(all_owner):
             # One (message, feature) code per occurrence; unique codes with counts give the tf.
-            codes, tf = _unique_counts(all_owner * vocab_size + np.concatenate([char_ids, *word_ids]))
+            codes, tf = _unique_counts(all_owner * vocab_size + np.concatenate([char_ids, word_ids]))
             msg, idx = codes // vocab_size, codes % vocab_size
             vals = (1.0 + np.log(tf.astype(np.float64))) * self.idf[idx]
             bounds = msg.searchsorted(np.arange(n + 1)).tolist()
@@ -259,7 +269,7 @@ class TextModel:
                 found[m] = hit
         # model_text(masked) == masked, so scoring the masked texts is scoring the messages; a
         # message's numbers do not depend on the others in its batch.
-        outputs, features = self._predict_many(missing)
+        outputs, features = self._predict_many(missing, masked=True)
         for m, out, (idx, raw) in zip(missing, outputs, features, strict=True):
             # Copies: a slice would keep its whole batch's arrays alive for as long as it is cached.
             found[m] = scored = (out, (idx.copy(), raw.copy()))

@@ -17,8 +17,7 @@ _ASCII_DIGIT_RE = re.compile("[0-9]")
 # A word is a run of ASCII letters and (masked) digits, or one of the symbols spam leans on ("£", "!");
 # CJK text is left to the character n-grams, which already see every character pair.
 _WORD_RE = re.compile(r"[a-z0]+|[!?$£€¥%&*#@+]")
-_LATIN_RE = re.compile("[a-z]")
-_NON_ASCII_RE = re.compile("[^\x00-\x7f]")
+_LOWER_LATIN = b"abcdefghijklmnopqrstuvwxyz"
 MAX_WORD_CHARS = 20  # longer runs are URL or hash debris, not words
 WORD_MARK = "\x01"  # marks a word feature among the n-grams; normalisation removes control characters
 
@@ -44,9 +43,14 @@ def char_ngrams(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """The words of a model text, in order (see ``_WORD_RE``); none for a text mostly in another script."""
-    if not text.isascii() and len(_NON_ASCII_RE.findall(text)) >= len(_LATIN_RE.findall(text)):
+    if not text.isascii():
         # Chinese with a stray "APP" or code: its few words would carry a whole block's weight alone.
-        return []
+        # Counted as bytes (non-ASCII characters are what the ASCII encoding drops, a-z what the
+        # translate deletes): two regex findall lists cost a list item per character.
+        ascii_part = text.encode("ascii", "ignore")
+        latin = len(ascii_part) - len(ascii_part.translate(None, _LOWER_LATIN))
+        if len(text) - len(ascii_part) >= latin:
+            return []
     return [w for w in _WORD_RE.findall(text) if len(w) <= MAX_WORD_CHARS]
 
 

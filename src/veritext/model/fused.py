@@ -50,8 +50,13 @@ def fusion_language(ext: Extraction) -> str:
     need = _min_letters()
     if need <= 0:
         return ext.language
+    text = ext.norm.text
+    # Most messages open with that many letters: a letter (str.isalpha) is one _LETTER_RE matches
+    # (no letter is a decimal digit or "_"), so no scan is needed then.
+    if text[:need].isalpha() and len(text) >= need:
+        return ext.language
     # Counting stops at the letters needed: almost every message reaches them in its first few characters.
-    for found, _ in enumerate(_LETTER_RE.finditer(ext.norm.text), 1):
+    for found, _ in enumerate(_LETTER_RE.finditer(text), 1):
         if found >= need:
             return ext.language
     return UNREAD
@@ -120,7 +125,12 @@ class FusedEstimator:
         contributions: tuple[Contribution, ...] = ()
         if fraud >= 0.35 and self.model.fusion(language).fraud[0] > 0:
             contributions = self.model.explain(ext.norm.lower, top=_CANDIDATES)
-        weight, spans = _new_evidence(ext, contributions, taken=[sp for s in signals for sp in s.spans])
+        # Without contributions there is nothing to place: skip collecting the rules' spans.
+        weight, spans = (
+            _new_evidence(ext, contributions, taken=[sp for s in signals for sp in s.spans])
+            if contributions
+            else (0.0, ())
+        )
         if spans:
             extra = (
                 Signal(
