@@ -83,7 +83,6 @@ def test_lexicon_patterns_run_beside_their_needs_words_and_unconditional_ones_ev
     from veritext.lexicon import build
 
     # Written for this test: "a" needs an "x", "b" has no needs, "c" is a term bounded by ASCII words.
-    # (Every lexicon here has a term: match needs a built automaton, which takes at least one.)
     term = {"c": {"terms": ["otp"]}}
     both = build({**term, "a": {"patterns": [r"x\d"], "needs": ["x"]}, "b": {"patterns": [r"y\d"]}})
     assert both.match("y1 z") == {"b": [(0, 2)]}
@@ -92,3 +91,12 @@ def test_lexicon_patterns_run_beside_their_needs_words_and_unconditional_ones_ev
     assert needy.match("x1") == {}
     assert needy.match("q x1") == {"a": [(2, 4)]}
     assert build(term).match("potpourri otp; otp9 9otp 是otp") == {"c": [(10, 13), (26, 29)]}
+
+
+def test_a_lexicon_of_patterns_alone_matches_without_an_automaton() -> None:
+    from veritext.lexicon import build
+
+    # Written for this test: a user's rule file may hold patterns and no literal term.
+    only = build({"code": {"patterns": [r"code \d{4}"]}})
+    assert only.match("your code 1234") == {"code": [(5, 14)]}
+    assert only.match("") == {}

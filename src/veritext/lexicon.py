@@ -38,7 +38,7 @@ class Lexicon:
     def match(self, lower: str) -> dict[str, list[tuple[int, int]]]:
         """Every category found in ``lower`` (the lower-cased normalised text), with its spans."""
         hits: dict[str, list[tuple[int, int]]] = {}
-        if lower:
+        if lower and self.automaton is not None:
             last = len(lower) - 1
             for end, (length, cats, lead, trail) in self.automaton.iter(lower):
                 start = end - length + 1
@@ -100,8 +100,11 @@ def build(spec: Mapping[str, Mapping[str, Any]]) -> Lexicon:
     for term, cats in by_term.items():
         # (length, categories, must start / end on an ASCII word boundary)
         automaton.add_word(term, (len(term), tuple(sorted(cats)), _is_word_char(term[0]), _is_word_char(term[-1])))
+    # pyahocorasick cannot search an automaton that was never made, and makes none without words.
     if by_term:
         automaton.make_automaton()
+    else:
+        automaton = None
     needs_words = {n for _, _, needs in patterns for n in needs}
     needs_automaton = None
     if needs_words:
