@@ -61,3 +61,36 @@ def test_a_known_verdict_is_the_verdict_triage_gives() -> None:
     assert known_verdict(text, "95588", noon) is None  # another sender class
     assert known_verdict(text, 95588, noon) is None  # what triage_many refuses is left to it
     assert known_verdict(text, "13800138000", noon, veritext.Context(has_loan="no")) is None  # another context
+
+
+def test_a_known_situation_is_one_verdict_that_every_repeat_shares() -> None:
+    from veritext.pipeline import known_situation, known_verdict
+
+    text = "您的借款已逾期7天，请尽快还款，以免影响征信"  # written for this test
+    first = datetime(2026, 11, 3, 10, 5)
+    assert known_situation(text, "13912345678", first) is None  # a text never analysed
+    list(veritext.triage_many([veritext.Message(text, sender="13912345678", received_at=first)]))
+    later = datetime(2026, 11, 4, 15, 30)
+    met = known_situation(text, "13800138000", later)  # same sender class
+    assert met is not None
+    assert known_situation(text, "13700137000", first) is met  # the same object for every repeat
+    assert (met.sender, met.received_at) == ("13912345678", first)  # those of the message that met it
+    assert _resent(met, "13800138000", later) == known_verdict(text, "13800138000", later)
+    assert known_situation(text, "95588", later) is None  # another sender class: not met yet
+
+
+def test_repeats_of_a_situation_share_their_row_and_match_rows_built_afresh() -> None:
+    from veritext.pipeline import known_situation
+
+    text = "【示例贷】您本期账单应还 1200 元，请于今日 18:00 前还款"  # written for this test
+    senders = ["13912345678", "13800138000", "13700137000", "13600136000"]
+    table = pa.table({"text": [text] * 4, "sender": senders, "received_at": ["2026-11-03T10:00:00+08:00"] * 4})
+    first = batch.verdict_columns(table.slice(0, 1), tz="Asia/Shanghai").to_pylist()
+    rest = batch.verdict_columns(table.slice(1), tz="Asia/Shanghai").to_pylist()  # answered by situation
+    when = batch.localise(datetime(2026, 11, 3, 10, 0), batch.zone_named("Asia/Shanghai"))
+    for row, sender in zip(first + rest, senders, strict=True):
+        fresh = batch._build_fields(veritext.triage(text, sender=sender, received_at=when))
+        assert {k: row[k] for k in fresh} == fresh, sender
+        assert row["sender"] == sender
+    met = known_situation(text, senders[1], when)
+    assert met is not None and id(met) in batch._SITUATION_ROWS  # the repeats' row was kept by situation

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from veritext.inbox.fields import parse_time
 from veritext.inbox.records import stable_id
 from veritext.memo import LRU
 from veritext.message import KINDS, SCHEMA_VERSION, Context, Entity, Message, Signal, Verdict
-from veritext.pipeline import MAX_CHARS, known_verdict
+from veritext.pipeline import MAX_CHARS, known_situation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,6 +80,7 @@ NESTED_COLUMNS: tuple[str, ...] = tuple(
 )
 _VERDICT_FIELDS = tuple(VERDICT_SCHEMA.names[6:])  # everything a verdict decides (kind … schema_version)
 _ACCOUNT_KINDS = ("card_number", "account_number")
+_ROW_VALUES = itemgetter(*_VERDICT_FIELDS)  # a row's verdict fields as a tuple, in column order
 
 
 def warm_up() -> None:
@@ -267,6 +269,22 @@ def _triage_in_order(messages: Sequence[Message]) -> list[Verdict | Exception]:
     return [r if r is not None else RuntimeError("not triaged") for r in out]
 
 
+# A situation's verdict (pipeline.known_situation) is one object that every repeat of its text and
+# situation is answered with: its row values are built once, keyed by its id and checked by identity
+# (kept alive here, so no other object can have that id meanwhile). A repeat then costs no Verdict
+# (sender and time are not verdict columns) and no field-by-field check against _FIELDS.
+_SITUATION_ROWS: LRU[int, tuple[Verdict, tuple[Any, ...]]] = LRU(100_000)
+
+
+def _situation_values(met: Verdict) -> tuple[Any, ...]:
+    hit = _SITUATION_ROWS.get(id(met))
+    if hit is not None and hit[0] is met:
+        return hit[1]
+    values: tuple[Any, ...] = _ROW_VALUES(_fields_or_error(met))
+    _SITUATION_ROWS.put(id(met), (met, values))
+    return values
+
+
 def triage_rows(
     texts: Sequence[Any],
     senders: Sequence[Any],
@@ -275,31 +293,39 @@ def triage_rows(
     context: Context | None = None,
 ) -> list[dict[str, Any]]:
     """Verdict fields for each message; exact repeats (text, sender, date-hour) are triaged once."""
-    slot_of: dict[tuple[Any, ...], int] = {}  # repeat key → index into `fields`
+    return [dict(zip(_VERDICT_FIELDS, v, strict=True)) for v in _row_values(texts, senders, times, context)]
+
+
+def _row_values(
+    texts: Sequence[Any], senders: Sequence[Any], times: Sequence[datetime | None], context: Context | None
+) -> list[tuple[Any, ...]]:
+    """:func:`triage_rows` with each row's fields as a tuple in column order (``_VERDICT_FIELDS``)."""
+    slot_of: dict[tuple[Any, ...], int] = {}  # repeat key → index into `values`
     slots: list[int] = []
-    fields: list[dict[str, Any] | None] = []
+    values: list[tuple[Any, ...] | None] = []
     todo: list[Message] = []  # messages to triage, in first-seen order
     todo_slot: list[int] = []
     for text, sender, when in zip(texts, senders, times, strict=True):
         key = (text, sender, _hour_key(when))
         slot = slot_of.get(key)
         if slot is None:
-            slot = slot_of[key] = len(fields)
-            known = known_verdict(text, sender if isinstance(sender, str) else None, when, context)
-            if known is not None:  # a text and situation met before: no need of the batch machinery
-                fields.append(_fields_or_error(known))
+            slot = slot_of[key] = len(values)
+            met = known_situation(text, sender if isinstance(sender, str) else None, when, context)
+            if met is not None:  # a text and situation met before: no need of the batch machinery
+                values.append(_situation_values(met))
             elif isinstance(text, str):
-                fields.append(None)
+                values.append(None)
                 todo.append(Message(text, sender=sender if isinstance(sender, str) else None, received_at=when,
                                     context=context))  # fmt: skip
                 todo_slot.append(slot)
             else:
                 missing = "message text is missing" if text is None else "message text is not text"
-                fields.append(_failed(veritext.InputError(missing)))
+                values.append(_ROW_VALUES(_failed(veritext.InputError(missing))))
         slots.append(slot)
     for slot, result in zip(todo_slot, _triage_in_order(todo), strict=True):
-        fields[slot] = _failed(result) if isinstance(result, Exception) else _fields_or_error(result)
-    return [fields[s] or {} for s in slots]
+        values[slot] = _ROW_VALUES(_failed(result) if isinstance(result, Exception) else _fields_or_error(result))
+    empty = (None,) * len(_VERDICT_FIELDS)  # never used: every slot is filled above
+    return [values[s] or empty for s in slots]
 
 
 def _fields_or_error(verdict: Verdict) -> dict[str, Any]:
@@ -353,8 +379,8 @@ def verdict_columns(
             ids[i] = stable_id(sources[i] or "", pos, text, senders[i], raw_times[i])  # as the readers do
         else:
             ids[i] = str(ids[i])
-    rows = triage_rows(texts, senders, times, context=context)
-    columns: dict[str, list[Any]] = {
+    rows = _row_values(texts, senders, times, context)
+    columns: dict[str, Sequence[Any]] = {
         "message_id": ids,
         "source": sources,
         "position": [p if isinstance(p, int) else None for p in positions],
@@ -362,8 +388,8 @@ def verdict_columns(
         "received_at": [None if t is None else t.astimezone(UTC) for t in times],
         "text": [t if isinstance(t, str) else None for t in texts],
     }
-    for name in _VERDICT_FIELDS:
-        columns[name] = [r[name] for r in rows]
+    # One transposition of the rows' value tuples into the columns (tuples convert as lists do).
+    columns.update(zip(_VERDICT_FIELDS, zip(*rows, strict=True) if rows else [[]] * len(_VERDICT_FIELDS), strict=True))
     out = pa.Table.from_pydict(columns, schema=VERDICT_SCHEMA)
     if is_pandas:
         return out.to_pandas()

@@ -235,6 +235,17 @@ def known_verdict(
     """The verdict :func:`triage_batch` gives this message, when the caches alone hold it (its text analysed
     and its situation met before); ``None`` otherwise, and for anything ``triage_batch`` would refuse
     (which it then reports). Lets a bulk caller send only the rest through the batch machinery."""
+    met = known_situation(text, sender, received_at, context)
+    return None if met is None else _resent(met, _checked_sender(sender), received_at)  # as _triage_reusing does
+
+
+def known_situation(
+    text: object, sender: object, received_at: datetime | None, context: Context | None = None
+) -> Verdict | None:
+    """What :func:`known_verdict` answers, before its sender and time are set: the verdict kept for the
+    message's text and situation, whose ``sender`` and ``received_at`` are those of the message that
+    first met it (every other field is this message's). The same object for every message of that text
+    and situation, so a bulk caller can key what it derives from a verdict by it, and skip building one."""
     if not isinstance(text, str) or len(text) > _CACHE_MAX_CHARS:
         return None
     if (sender is not None and not isinstance(sender, str)) or (
@@ -250,8 +261,7 @@ def known_verdict(
     checked = _checked_sender(sender)
     info = analysis.ext.sender if checked is None else classify_sender(checked)
     key = _situation_key(ctx, analysis.ext, info, received_at)
-    met = None if key is None else analysis.situations.get(key)
-    return None if met is None else _resent(met, checked, received_at)  # as _triage_reusing does
+    return None if key is None else analysis.situations.get(key)
 
 
 def _situation_key(

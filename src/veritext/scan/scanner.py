@@ -165,6 +165,16 @@ def _ping() -> int:
     return os.getpid()
 
 
+def _worker_part(*args: Any) -> int:
+    """:func:`triage_part` in a worker, then freeze what the batch left alive (see _GC_THRESHOLDS)."""
+    rows = triage_part(*args)
+    # What outlives a batch is mostly cache entries, which the collector would otherwise walk again in
+    # every older-generation collection (a 200,000-row slice of worker: 2.9 CPU-s of collections, 0.1
+    # frozen). The scan makes little cyclic garbage, and a frozen object is still freed by its refcount.
+    gc.freeze()
+    return rows
+
+
 def triage_part(
     batch: int,
     payload: dict[str, list[Any]],
@@ -300,7 +310,7 @@ class _Workers:
             f.result()
 
     def submit(self, shard: int, *args: Any) -> Future[int]:
-        return self.pools[shard].submit(triage_part, *args)
+        return self.pools[shard].submit(_worker_part, *args)
 
     def stop_now(self) -> None:
         """Stop the workers without waiting for their batches: unfinished batches are redone on resume."""
