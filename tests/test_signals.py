@@ -92,8 +92,8 @@ def _all_case_texts() -> list[tuple[str, veritext.Context]]:
 def test_messages_in_one_situation_get_the_same_signals_and_verdicts() -> None:
     """The contract the pipeline's per-text verdict reuse rests on (``signals.situation``): for one text and
     context, senders and times that give the same situation give the same signals, and the same verdict but
-    for the sender, its type and the time; different situations may not. For most texts the situation
-    keeps of the sender only its region and which ``sender_type`` rules it passes, not its type."""
+    for the sender, its type and the time; different situations may not. The situation keeps of the sender
+    type only what the rules read of it (a class), and for most texts nothing of the number but its region."""
     from dataclasses import replace
 
     from veritext.extract import extract

@@ -178,11 +178,11 @@ class _Analysis:
 
     ext: Extraction
     judgements: dict[_JudgementKey, Verdict]
-    # Whether a rule that reads more of the sender than its type's sender_type flags and its region can
-    # fire on this text (signals.reads_sender): what ``situation`` keeps of the sender.
+    # Whether a rule that reads more of the sender than its type's class and its region can fire on this
+    # text (signals.reads_sender): whether ``situation`` keeps the number's facts too.
     sender_read: bool = True
     # Verdicts by (context, situation): what the rules read of the sender and the time (a sender class,
-    # not the number; for most texts only a few flags of it and not the hour). A repeat of the text in a
+    # not the number; for most texts only its region and not the hour). A repeat of the text in a
     # situation already met skips the rules too, not only decide and advise. Bounded per text like
     # ``judgements``. The situation need not hold the sender type, which the verdict shows: ``typed``
     # holds the situation's verdict copied for each other sender type met (see _met).
