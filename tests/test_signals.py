@@ -89,21 +89,30 @@ def _all_case_texts() -> list[tuple[str, veritext.Context]]:
     return out
 
 
-def test_messages_in_one_situation_get_the_same_signals() -> None:
+def test_messages_in_one_situation_get_the_same_signals_and_verdicts() -> None:
     """The contract the pipeline's per-text verdict reuse rests on (``signals.situation``): for one text and
-    context, senders and times that give the same situation give the same signals; different ones may not."""
+    context, senders and times that give the same situation give the same signals, and the same verdict but
+    for the sender, its type and the time; different situations may not. The situation keeps of the sender
+    type only what the rules read of it (a class), and for most texts nothing of the number but its region."""
     from dataclasses import replace
 
     from veritext.extract import extract
     from veritext.normalize import normalize
-    from veritext.pipeline import infer_jurisdiction
+    from veritext.pipeline import _judge, infer_jurisdiction
     from veritext.senders import classify_sender
-    from veritext.signals import evaluate, situation
+    from veritext.signals import evaluate, reads_sender, situation
     from veritext.signals.checks import RuleContext
 
-    merged = differed = 0
+    def verdict_part(v: veritext.Verdict) -> dict[str, Any]:
+        d = v.to_dict()
+        for name in ("sender", "sender_type", "received_at"):
+            d.pop(name, None)
+        return d
+
+    merged = differed = types_merged = 0
     for text, ctx in _all_case_texts():
         base = extract(normalize(text))
+        coarse = not reads_sender(base)
         seen: dict[Any, tuple[Any, ...]] = {}
         for sender in _SENDERS:
             ext = replace(base, sender=classify_sender(sender))
@@ -111,14 +120,19 @@ def test_messages_in_one_situation_get_the_same_signals() -> None:
                 when = None if hour is None else datetime(2026, 11, 3, hour, 30)
                 jurisdiction = infer_jurisdiction(ext, ctx)
                 signals = evaluate(ext, RuleContext(context=ctx, jurisdiction=jurisdiction, received_at=when))
+                verdict = _judge(text, ext, sender, when, ctx, None, None)
                 key = (jurisdiction, situation(base, ext.sender, when))
                 if key in seen:
-                    assert seen[key] == signals, (text, sender, hour)
+                    first_signals, first_verdict, first_type = seen[key]
+                    assert first_signals == signals, (text, sender, hour)
+                    assert first_verdict == verdict_part(verdict), (text, sender, hour)
                     merged += 1
+                    types_merged += coarse and first_type != ext.sender.type
                 else:
-                    differed += len(seen) > 0 and signals not in seen.values()
-                    seen[key] = signals
+                    differed += len(seen) > 0 and all(signals != s for s, _, _ in seen.values())
+                    seen[key] = (signals, verdict_part(verdict), ext.sender.type)
     assert merged > differed > 0  # most combinations share a situation, and situations do tell apart
+    assert types_merged > 0  # some situations leave the sender type out
 
 
 def test_reused_verdicts_are_those_of_a_fresh_triage() -> None:

@@ -18,7 +18,7 @@ from veritext.memo import LRU, SeenTwice
 from veritext.message import Context, I18nText, Message, Signal, Verdict
 from veritext.normalize import Normalized, normalize
 from veritext.senders import SenderInfo, classify_sender
-from veritext.signals import Situation, evaluate, situation
+from veritext.signals import Situation, evaluate, reads_sender, situation
 from veritext.signals.checks import RuleContext
 from veritext.userrules import evaluate as user_signals
 from veritext.verify import verify
@@ -178,10 +178,16 @@ class _Analysis:
 
     ext: Extraction
     judgements: dict[_JudgementKey, Verdict]
+    # Whether a rule that reads more of the sender than its type's class and its region can fire on this
+    # text (signals.reads_sender): whether ``situation`` keeps the number's facts too.
+    sender_read: bool = True
     # Verdicts by (context, situation): what the rules read of the sender and the time (a sender class,
-    # not the number; for most texts not the hour). A repeat of the text in a situation already met
-    # skips the rules too, not only decide and advise. Bounded per text like ``judgements``.
+    # not the number; for most texts only its region and not the hour). A repeat of the text in a
+    # situation already met skips the rules too, not only decide and advise. Bounded per text like
+    # ``judgements``. The situation need not hold the sender type, which the verdict shows: ``typed``
+    # holds the situation's verdict copied for each other sender type met (see _met).
     situations: dict[tuple[Context, Situation], Verdict] = field(default_factory=dict)
+    typed: dict[tuple[tuple[Context, Situation], str], Verdict] = field(default_factory=dict)
 
 
 # Bulk traffic repeats a template from thousands of senders over weeks, so the exact (text, sender,
@@ -211,17 +217,18 @@ def _triage_reusing(text: str, sender: str | None, received_at: datetime | None,
     analysis = _ANALYSES.get(text)
     if analysis is None:
         norm = _NORMALIZED.get(text) or normalize(text)
-        analysis = _Analysis(extract(norm, sender=None), {})
+        ext0 = extract(norm, sender=None)
+        analysis = _Analysis(ext0, {}, reads_sender(ext0))
         # _SEEN records every text; once the cache is full, only a text seen before may displace another.
         seen = _SEEN.check(text)
         if len(text) <= _CACHE_MAX_CHARS and (seen or _ANALYSES.cost < _ANALYSES.maxcost):
             _ANALYSES.put(text, analysis, _cost(text))
     info = analysis.ext.sender if sender is None else classify_sender(sender)
-    key = _situation_key(ctx, analysis.ext, info, received_at)
+    key = _situation_key(ctx, analysis, info, received_at)
     if key is not None:
-        met = analysis.situations.get(key)
+        met = _met(analysis, key, info.type)
         if met is not None:
-            return _resent(met, sender, received_at)  # sender_type is in the key
+            return _resent(met, sender, received_at)  # _met gives this sender type's verdict
     ext = analysis.ext if sender is None else analysis.ext.with_sender(info)
     verdict = _judge(text, ext, sender, received_at, ctx, None, analysis.judgements)
     if key is not None and len(analysis.situations) < _JUDGEMENTS_PER_TEXT:
@@ -260,18 +267,38 @@ def known_situation(
         return None
     checked = _checked_sender(sender)
     info = analysis.ext.sender if checked is None else classify_sender(checked)
-    key = _situation_key(ctx, analysis.ext, info, received_at)
-    return None if key is None else analysis.situations.get(key)
+    key = _situation_key(ctx, analysis, info, received_at)
+    return None if key is None else _met(analysis, key, info.type)
 
 
 def _situation_key(
-    ctx: Context, ext: Extraction, sender: SenderInfo, received_at: datetime | None
+    ctx: Context, analysis: _Analysis, sender: SenderInfo, received_at: datetime | None
 ) -> tuple[Context, Situation] | None:
     """The key a text's verdicts are kept under by situation, or ``None`` when they are not: the
     person's own rules read more of the message than the default rules, and a ledger the date."""
     if ctx.rules is not None or ctx.loans:
         return None
-    return ctx, situation(ext, sender, received_at)
+    return ctx, situation(analysis.ext, sender, received_at, sender_read=analysis.sender_read)
+
+
+# Copies of a situation's verdict for other sender types: a handful in practice (the sender types).
+_TYPED_PER_TEXT = 32
+
+
+def _met(analysis: _Analysis, key: tuple[Context, Situation], sender_type: str) -> Verdict | None:
+    """The verdict kept for ``key`` with ``sender_type`` as its sender type, or ``None`` if the situation
+    was not met: the situation may leave the type out (nothing else of the verdict depends on it then),
+    so a verdict met from another type is copied with this one, once per type (the same object for
+    every message of the text, situation and type, as ``known_situation`` promises)."""
+    met = analysis.situations.get(key)
+    if met is None or met.sender_type == sender_type:
+        return met
+    typed = analysis.typed.get((key, sender_type))
+    if typed is None:
+        typed = replace(met, sender_type=sender_type)
+        if len(analysis.typed) < _TYPED_PER_TEXT:
+            analysis.typed[(key, sender_type)] = typed
+    return typed
 
 
 def _resent(v: Verdict, sender: str | None, received_at: datetime | None) -> Verdict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -276,14 +276,80 @@ def _night_windows() -> tuple[tuple[int, int], ...]:
 
 Situation = tuple[tuple[str, str, bool, bool, tuple[str, ...]], bool | tuple[bool, ...] | None]
 
+# The gate facts ``message_facts`` takes from the sender, and the checks that read ``ext.sender`` (see
+# the contract above ``checks.sender_facts``): a rule with either reads the sender. Facts from the
+# context or the time may hold for any message of a text: a gate on them is taken as passing.
+# Some checks read no more than ``situation`` always keeps (the type's class and the region):
+# ``sender_type``, ``personal_sender_as_institution`` (personal), ``impersonates`` (the government
+# line) and ``overseas_sender`` (the region). The rest read the number too (has digits, 12368, owners).
+_SENDER_FACTS = ("%sender:", "%sender_digits", "%sender_region", "%personal_sender")
+_OPEN_FACTS = frozenset({"%received_at", "%has_loan=no", "%requested_code=no"})
+_CLASS_CHECKS = frozenset({"sender_type", "personal_sender_as_institution", "impersonates", "overseas_sender"})
+_SENDER_CHECKS = frozenset({"case_filed_unverifiable", "genuine_signature_sender", "signature_sender_mismatch"})
+# The signature checks return None on a text naming no known institution (they look its signatures up).
+_NEEDS_INSTITUTION = frozenset({"genuine_signature_sender", "signature_sender_mismatch"})
 
-def situation(ext: Extraction, sender: SenderInfo, received_at: datetime | None) -> Situation:
+
+@cache
+def _sender_gates() -> tuple[tuple[frozenset[str], bool, bool], ...]:
+    """For each default rule that reads more of the sender than ``situation`` always keeps: (its gate
+    without sender and open facts, gate_all, whether the gate had any such fact)."""
+    out = []
+    for rule in default_rules():
+        if rule.check in _CLASS_CHECKS:
+            continue
+        sender_gated = any(g.startswith(_SENDER_FACTS) for g in rule.gate)
+        if not sender_gated and rule.check not in _SENDER_CHECKS:
+            continue
+        rest = frozenset(g for g in rule.gate if not g.startswith(_SENDER_FACTS) and g not in _OPEN_FACTS)
+        opened = len(rest) < len(rule.gate)
+        if rule.check in _NEEDS_INSTITUTION:
+            rest |= {"%institution"}
+        out.append((rest, rule.gate_all, opened))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def _type_class(sender_type: str, personal: bool) -> str:
+    """All the rules read of a sender type: which ``sender_type`` rules it passes (one flag per rule),
+    whether it is personal (``%personal_sender``, ``is_personal``) and the government line (``impersonates``),
+    e.g. "~10|0|0"."""
+    flags = "".join("1" if sender_type in r.params["types"] else "0" for r in default_rules()
+                    if r.check == "sender_type")  # fmt: skip
+    return f"~{flags}|{personal:d}|{sender_type == 'cn_government_12':d}"
+
+
+def reads_sender(ext: Extraction) -> bool:
+    """Whether a default rule that reads more of the sender than its type's class and its region (see
+    ``situation``) can pass its gate on this text, from some sender, time or context."""
+    available = set(ext.hits)
+    available.update(ext.entity_cues)
+    if ext.norm.edits:
+        available.add("%edits")
+    if ext.institutions:
+        available.add("%institution")
+    for rest, gate_all, opened in _sender_gates():
+        if gate_all:
+            if rest <= available:
+                return True
+        elif opened or not rest or not rest.isdisjoint(available):
+            return True
+    return False
+
+
+def situation(
+    ext: Extraction, sender: SenderInfo, received_at: datetime | None, *, sender_read: bool | None = None
+) -> Situation:
     """What :func:`evaluate` with the default rules reads of the sender and the time of a message whose
     text gave ``ext``: for one text, context and jurisdiction, equal situations give equal signals.
 
-    The sender through :func:`~veritext.signals.checks.sender_facts`; the time by whether there is one
-    and, for a collection message only, which rule's night its hour falls in (the hour of any other
-    message is read by no rule, so that a text sent at every hour of the day is judged twice, not 24 times).
+    The sender through :func:`~veritext.signals.checks.sender_facts`, its type as the rules read it (a class:
+    ``_type_class``), when a rule that reads more than the class can fire on this text (``sender_read``,
+    :func:`reads_sender` of ``ext`` when not given), else only the class and its region (which the
+    jurisdiction reads); the time by
+    whether there is one and, for a collection message only, which rule's night its hour falls in (the
+    hour of any other message is read by no rule, so that a text sent at every hour of the day is judged
+    twice, not 24 times).
     """
     if received_at is None:
         night: bool | tuple[bool, ...] | None = None
@@ -291,4 +357,10 @@ def situation(ext: Extraction, sender: SenderInfo, received_at: datetime | None)
         night = True  # a time, whose hour no rule reads for this text
     else:
         night = tuple(at_night(received_at.hour, w) for w in _night_windows())
-    return sender_facts(sender), night
+    if sender_read is None:
+        sender_read = reads_sender(ext)
+    cls = _type_class(sender.type, sender.is_personal)
+    if not sender_read:
+        return (cls, sender.region, False, False, ()), night
+    _, region, has_digits, court_line, owners = sender_facts(sender)
+    return (cls, region, has_digits, court_line, owners), night
