@@ -375,7 +375,10 @@ def night_contact(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Res
 # and, through ``night_contact``, the hour of a collection message. The pipeline keys a text's
 # verdicts on that (bulk traffic sends one text from thousands of numbers at all hours), so a check
 # that starts reading anything else of the sender or the time must add it to ``sender_facts`` (or to
-# ``veritext.signals.situation``); tests/test_signals.py checks the contract on real senders.
+# ``veritext.signals.situation``); tests/test_signals.py checks the contract on real senders. A check
+# that reads the sender's number (digits, 12368, owners) must also be listed in ``_SENDER_CHECKS`` of
+# ``veritext.signals`` (or, if it reads only the type's class or the region, in ``_CLASS_CHECKS``):
+# ``situation`` keeps the number's facts only for texts on which a listed check can fire.
 @lru_cache(maxsize=65_536)
 def sender_facts(sender: SenderInfo) -> tuple[str, str, bool, bool, tuple[str, ...]]:
     """(type, region, has digits, is the court line 12368, ids of the institutions sending from it)."""
