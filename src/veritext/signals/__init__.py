@@ -159,11 +159,20 @@ _FACT_GATES: Mapping[str, tuple[frozenset[str], bool]] = {
 }
 
 
-def message_facts(ext: Extraction, rc: RuleContext) -> set[str]:
-    """What the gates test: lexicon categories, ``@kind`` per entity kind, and ``%`` facts about the
-    sender, the person's answers, the time and the normalisation."""
+def text_facts(ext: Extraction) -> set[str]:
+    """The gate facts the text alone gives: lexicon categories, ``@kind`` per entity kind, and whether
+    normalisation edited it."""
     available = set(ext.hits)
     available.update(ext.entity_cues)
+    if ext.norm.edits:
+        available.add("%edits")
+    return available
+
+
+def message_facts(ext: Extraction, rc: RuleContext) -> set[str]:
+    """What the gates test: :func:`text_facts`, and ``%`` facts about the sender, the person's answers
+    and the time."""
+    available = text_facts(ext)
     sender = ext.sender
     available.add("%sender:" + sender.type)
     if sender.digits:
@@ -178,8 +187,6 @@ def message_facts(ext: Extraction, rc: RuleContext) -> set[str]:
         available.add("%has_loan=no")
     if rc.context.requested_code == "no":
         available.add("%requested_code=no")
-    if ext.norm.edits:
-        available.add("%edits")
     return available
 
 
@@ -322,10 +329,7 @@ def _type_class(sender_type: str, personal: bool) -> str:
 def reads_sender(ext: Extraction) -> bool:
     """Whether a default rule that reads more of the sender than its type's class and its region (see
     ``situation``) can pass its gate on this text, from some sender, time or context."""
-    available = set(ext.hits)
-    available.update(ext.entity_cues)
-    if ext.norm.edits:
-        available.add("%edits")
+    available = text_facts(ext)
     if ext.institutions:
         available.add("%institution")
     for rest, gate_all, opened in _sender_gates():
