@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from veritext.ledger import Instalment, Loan, loan_from_fields
-from veritext.store import Store, StoreError, default_path, migrations, resolve_path
+from veritext.store import MissingLoan, Store, StoreError, default_path, migrations, resolve_path
 
 LATEST = len(migrations())
 
@@ -155,7 +155,7 @@ def test_update_and_remove(tmp_path: Path) -> None:
         changed = loan_from_fields({"lender": "招联金融", "outstanding": "2500", "due": "2027-01-15"}, loan_id=saved.id)
         store.update_loan(changed)
         assert store.loan(saved.id or 0) == changed
-        with pytest.raises(StoreError, match="no loan #99"):
+        with pytest.raises(MissingLoan, match="no loan #99"):
             store.update_loan(loan_from_fields({"lender": "x", "outstanding": "1"}, loan_id=99))
         assert store.remove_loan(saved.id or 0) is True
         assert store.remove_loan(saved.id or 0) is False

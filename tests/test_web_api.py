@@ -214,6 +214,22 @@ def test_loans_crud(client: TestClient) -> None:
     is_problem(client.delete(f"/api/v1/loans/{loan.id}"), 404)
 
 
+def test_a_loan_deleted_while_it_is_being_updated_is_not_found_not_a_server_error(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = client.post("/api/v1/loans", json={"lender": "招联金融", "outstanding": 3000}).json()
+    looked_up = Store.loan
+
+    def look_up_then_lose_the_race(self: Store, loan_id: int) -> Any:
+        found = looked_up(self, loan_id)
+        self.remove_loan(loan_id)  # another request deletes it right after this look-up
+        return found
+
+    monkeypatch.setattr(Store, "loan", look_up_then_lose_the_race)
+    raced = client.put(f"/api/v1/loans/{made['id']}", json={"lender": "招联金融", "outstanding": "600"})
+    is_problem(raced, 404, "not-found")
+
+
 def test_loan_import_is_all_or_nothing_and_due_dates_list(client: TestClient) -> None:
     soon = (date.today() + timedelta(days=5)).isoformat()
     late = (date.today() - timedelta(days=2)).isoformat()

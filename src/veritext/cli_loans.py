@@ -42,7 +42,7 @@ from veritext.ledger import (
     read_csv,
     write_csv,
 )
-from veritext.store import ENV_VAR, Store, StoreError, resolve_path
+from veritext.store import ENV_VAR, MissingLoan, Store, StoreError, resolve_path
 from veritext.userrules import RulesError, UserRules, parse_rules
 
 __all__ = ["loans_app", "personal_context", "register", "rules_app"]
@@ -309,7 +309,10 @@ def edit(
                 new = _mark_paid(new, paid)
         except LedgerError as exc:
             _fail(str(exc))
-        store.update_loan(new)
+        try:
+            store.update_loan(new)
+        except MissingLoan:  # removed by another process since it was read above
+            _fail(_msg("no_loan", ui, id=loan_id))
     typer.echo(_msg("updated", ui, id=loan_id, lender=new.lender))
 
 

@@ -46,6 +46,10 @@ class StoreError(Exception):
     """The database cannot be opened or written; the message says why and what to do."""
 
 
+class MissingLoan(StoreError):
+    """The loan to change is not in the store (it may have been deleted since it was looked up)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One numbered SQL file from ``veritext/migrations``."""
@@ -245,7 +249,7 @@ class Store:
         return tuple(added)
 
     def update_loan(self, loan: Loan) -> Loan:
-        """Replace the stored loan that has ``loan.id``; :class:`StoreError` if there is none."""
+        """Replace the stored loan that has ``loan.id``; :class:`MissingLoan` if there is none."""
         if loan.id is None:
             raise StoreError("update_loan needs a loan with an id")
         with self.transaction() as conn:
@@ -257,7 +261,7 @@ class Store:
                 (*self._values(loan), loan.id),
             )
             if cur.rowcount == 0:
-                raise StoreError(f"no loan #{loan.id}")
+                raise MissingLoan(f"no loan #{loan.id}")
             conn.execute("DELETE FROM instalments WHERE loan_id = ?", (loan.id,))
             self._write_schedule(conn, loan.id, loan.schedule)
         return loan

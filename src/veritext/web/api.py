@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 import veritext
 from veritext.ledger import CsvError, LedgerError, loan_from_fields, read_csv
 from veritext.message import I18nText
-from veritext.store import StoreError
+from veritext.store import MissingLoan, StoreError
 from veritext.web import history
 from veritext.web.problems import WebError, problem_responses
 from veritext.web.schemas import (
@@ -236,6 +236,9 @@ def update_loan(loan_id: LoanId, body: LoanIn, request: Request) -> JSONResponse
         raise _ledger_error(exc) from None
     try:
         saved = store.update_loan(loan)
+    except MissingLoan:
+        # Deleted by another request between the look-up above and this write.
+        raise _not_found(("贷款", "loan"), loan_id) from None
     except StoreError as exc:
         raise _store_error(exc) from None
     return JSONResponse(saved.to_dict())

@@ -28,7 +28,7 @@ from veritext.ledger import (
     write_csv,
 )
 from veritext.message import ANSWERS, JURISDICTIONS
-from veritext.store import StoreError
+from veritext.store import MissingLoan, StoreError
 from veritext.web import history
 from veritext.web.config import MAX_BODY_BYTES, MAX_SENDER_CHARS, MAX_TEXT_CHARS
 from veritext.web.i18n import LANG_COOKIE, LANGS, ui
@@ -376,6 +376,9 @@ async def update_loan(request: Request, loan_id: ItemId) -> Response:
     try:
         loan = loan_from_fields(_form_fields(values), loan_id=loan_id)
         _provider(request).store().update_loan(loan)
+    except MissingLoan:
+        # Deleted by another request since the look-up above.
+        raise WebError.from_key(status=404, slug="not-found", key="err_not_found") from None
     except (LedgerError, StoreError) as exc:
         return _renderer(request).page(
             request,
