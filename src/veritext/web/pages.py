@@ -352,10 +352,15 @@ async def import_loans(request: Request, replace: Annotated[str, Form()] = "") -
     return _see_other(f"/loans?notice=imported&n={len(saved)}")
 
 
+def _not_found() -> WebError:
+    """The page-level 404 every missing loan or history entry gets."""
+    return WebError.from_key(status=404, slug="not-found", key="err_not_found")
+
+
 def _loan_or_404(request: Request, loan_id: int) -> Loan:
     loan = _provider(request).store().loan(loan_id)
     if loan is None:
-        raise WebError.from_key(status=404, slug="not-found", key="err_not_found")
+        raise _not_found()
     return loan
 
 
@@ -378,7 +383,7 @@ async def update_loan(request: Request, loan_id: ItemId) -> Response:
         _provider(request).store().update_loan(loan)
     except MissingLoan:
         # Deleted by another request since the look-up above.
-        raise WebError.from_key(status=404, slug="not-found", key="err_not_found") from None
+        raise _not_found() from None
     except (LedgerError, StoreError) as exc:
         return _renderer(request).page(
             request,
@@ -396,7 +401,7 @@ async def update_loan(request: Request, loan_id: ItemId) -> Response:
 def delete_loan(request: Request, loan_id: ItemId) -> Response:
     """Delete one loan."""
     if not _provider(request).store().remove_loan(loan_id):
-        raise WebError.from_key(status=404, slug="not-found", key="err_not_found")
+        raise _not_found()
     return _see_other(f"/loans?notice=loan_removed&id={loan_id}")
 
 
@@ -430,7 +435,7 @@ def history_item(request: Request, entry_id: ItemId) -> HTMLResponse:
     """One saved check, rendered from the verdict as it was stored."""
     record = history.get(_provider(request).store(), entry_id=entry_id)
     if record is None:
-        raise WebError.from_key(status=404, slug="not-found", key="err_not_found")
+        raise _not_found()
     return _renderer(request).page(
         request, "history_item.html", active="history", record=record, verdict=record.verdict
     )
@@ -447,5 +452,5 @@ def clear_history(request: Request) -> Response:
 def delete_history(request: Request, entry_id: ItemId) -> Response:
     """Delete one saved check."""
     if not history.delete(_provider(request).store(), entry_id=entry_id):
-        raise WebError.from_key(status=404, slug="not-found", key="err_not_found")
+        raise _not_found()
     return _see_other("/history?notice=history_deleted")
