@@ -15,6 +15,7 @@ import yaml
 from veritext.advise import PlanDataError, advise, parse_plans, plan_contacts, step_templates
 from veritext.facts import contacts
 from veritext.message import ANSWERS, JURISDICTIONS, KINDS, RISKS, Context, I18nText, Step
+from veritext.signals import default_rules
 
 SHARED_FACTS = Path(__file__).parents[1].parent / "shared" / "facts"
 
@@ -29,29 +30,8 @@ KNOWN_SCENARIOS = {
     "someone_using_your_number",
     "bulk_marketing",
 }
-KNOWN_SIGNALS = {
-    "LINK_NOT_OFFICIAL",
-    "LOOKALIKE_DOMAIN",
-    "URL_SHORTENER",
-    "ASKS_VERIFICATION_CODE",
-    "ASKS_ID_OR_CARD",
-    "ASKS_PASSWORD",
-    "SCREEN_SHARING",
-    "SAFE_ACCOUNT_TRANSFER",
-    "UPFRONT_FEE",
-    "STUDENT_LOAN_CANCEL",
-    "CREDIT_REPAIR",
-    "IMPERSONATES_COURT",
-    "IMPERSONATES_POLICE",
-    "IMPERSONATES_REGULATOR",
-    "CASE_FILED_UNVERIFIABLE",
-    "UNREQUESTED_CODE",
-    "CONDUCT_THREATENS_CONTACTS",
-    "CONDUCT_PUBLIC_SHAMING",
-    "CONDUCT_NIGHT_CONTACT",
-    "CALL_THIS_NUMBER",
-    "PERSONAL_MOBILE_SENDER",
-}
+# A plan may only name a rule that exists (data/signals.yaml).
+KNOWN_SIGNALS = {rule.id for rule in default_rules()}
 ZHAOLIAN = I18nText(zh="招联金融", en="Zhaolian Consumer Finance")
 
 
@@ -473,3 +453,10 @@ def test_step_texts_show_only_numbers_and_domains_of_verified_contacts() -> None
             for jur in t.jurisdictions():
                 own = [contacts()[cid].value for cid in t.contacts_for(jur)]
                 assert foreign_tokens(text, own) == [], (t.id, jur, text)
+
+
+@pytest.mark.parametrize("signal", ["TRAFFIC_FINE_LINK", "NOT_ME_LINK"])
+@pytest.mark.parametrize("jurisdiction", ["CN", "US", "UK"])
+def test_a_link_lure_sends_the_person_to_the_official_channel(signal: str, jurisdiction: str) -> None:
+    steps = plan(kind="other", risk="medium", signals=[signal], jurisdiction=jurisdiction, institution=None)
+    assert "use_official_channels" in ids(steps)

@@ -147,3 +147,44 @@ def test_reused_verdicts_are_those_of_a_fresh_triage() -> None:
     cached = [v.to_dict() for v in veritext.triage_many(messages)]
     fresh = [veritext.triage(m.text, sender=m.sender, received_at=m.received_at).to_dict() for m in messages]
     assert cached == fresh
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # written for this test: scam texts as police warnings and news reports quote them, link masked
+        "【高速ETC】您的ETC已停用，请立即点击 ***.***.cn 重新认证，超时停止使用！",
+        "您的支付宝账户需要重新实名认证，请在24小时内登录(此处为链接)完成验证，否则将限制使用",
+        "您的ETC信息认证未完成，为避免冻结，点击http://***.com认证",
+    ],
+)
+def test_a_masked_link_counts_as_a_link_for_the_lure_rules(text: str) -> None:
+    assert "ACCOUNT_LURE_LINK" in _fired({"text": text})
+
+
+def test_a_masked_link_under_a_traffic_fine_is_the_traffic_scam() -> None:
+    # written for this test
+    scam = "您的机动车不按规定车道行驶，已被拍摄，详情请点击 ***.***.cn 查询"
+    assert "TRAFFIC_FINE_LINK" in _fired({"text": scam})
+    # the same offence without any link is how a real notice reads
+    real = "您的机动车不按规定车道行驶，已被拍摄，请通过交管部门官方渠道处理"
+    assert "TRAFFIC_FINE_LINK" not in _fired({"text": real})
+
+
+def test_stars_that_are_not_a_link_are_not_a_masked_link() -> None:
+    from veritext.extract import extract
+    from veritext.normalize import normalize
+
+    # written for this test: starred-out names and digits, a rating, an emphasis
+    # and a corpus's stand-in token for every link, official ones included
+    not_links = ("尊敬的张**先生，您的尾号**12的卡已入账", "5*** hotel, great view", "**重要** 明天开会",
+                 "账户 ***1234 已更新", "会员日红包请点击[URL]领取", "详情请点击[链接]")
+    for text in not_links:
+        assert "link_placeholder" not in extract(normalize(text)).hits, text
+
+
+def test_an_opt_out_line_under_an_account_lure_does_not_count_as_a_genuine_mark() -> None:
+    # written for this test: a scam that copies the bulk senders' "reply T to unsubscribe"
+    fired = _fired({"text": "【ETC出行】您的ETC认证未完成，点击 etc-rz.com 认证，回T退订"})
+    assert "GENUINE_UNSUBSCRIBE" not in fired
+    assert "GENUINE_UNSUBSCRIBE" in _fired({"text": "【某商城】双十一全场五折，回T退订"})

@@ -125,7 +125,7 @@ def load_rules(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
 
 _URL_CHECKS = frozenset(
     {"link_not_official", "official_domain_link", "lookalike_domain", "homograph_domain", "url_attr",
-     "suspicious_tld", "link_with"}
+     "suspicious_tld"}
 )  # fmt: skip
 
 
@@ -135,6 +135,8 @@ def _gate(check: str, params: Mapping[str, Any]) -> tuple[frozenset[str], bool]:
         return frozenset(params["categories"]), bool(params.get("all"))
     if check in _URL_CHECKS:
         return frozenset({"@url"}), False
+    if check == "link_with":  # a masked link is a link here too (checks.link_with)
+        return frozenset({"@url", "link_placeholder"}), False
     if check == "entity":
         return frozenset({"@" + str(params["kind"])}), False
     if check == "impersonates":

@@ -82,6 +82,11 @@ def _urls(ext: Extraction) -> tuple[Entity, ...]:
     return ext.of_kind("url")
 
 
+def _has_link(ext: Extraction) -> bool:
+    """A link, or one the quoting source masked (lexicon ``link_placeholder``): the reader has the real one."""
+    return bool(ext.of_kind("url")) or "link_placeholder" in ext.hits
+
+
 def _named_finance_institutions(ext: Extraction) -> tuple[Institution, ...]:
     return tuple(i for i in ext.institutions if i.kind in _FINANCE_ORG_TYPES or i.kind == "bank")
 
@@ -122,7 +127,7 @@ def terms(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
         return None
     if p.get("needs_request") and not any(ext.has(c) for c in _REQUEST_CATEGORIES):
         return None
-    if p.get("needs_link") and not _urls(ext):
+    if p.get("needs_link") and not _has_link(ext):
         return None
     if "max_weight_language" in p and ext.language != p["max_weight_language"]:
         return None
@@ -158,7 +163,7 @@ def _compile_terms(p: Mapping[str, Any]) -> Runner:
             return None
         if needs_request and not any(c in hits for c in _REQUEST_CATEGORIES):
             return None
-        if needs_link and not _urls(ext):
+        if needs_link and not _has_link(ext):
             return None
         if check_language and ext.language != language:
             return None
@@ -482,9 +487,15 @@ def composite(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
 
 @check("link_with")
 def link_with(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
-    """A link together with any of ``categories`` (e.g. "pay your overdue loan at this link")."""
+    """A link together with any of ``categories`` (e.g. "pay your overdue loan at this link").
+
+    A link on a named institution's official domain clears it, and so does a government site with
+    ``skip_gov`` (a traffic notice on the police's own site is where a real one sends you).
+    """
     urls = _urls(ext)
-    if not urls or not any(ext.has(c) for c in p["categories"]):
+    if not any(ext.has(c) for c in p["categories"]):
+        return None
+    if not urls and "link_placeholder" not in ext.hits:
         return None
     if any(
         _official_for(i, str(u.attrs["host"]), str(u.attrs["registrable_domain"]))
@@ -492,7 +503,9 @@ def link_with(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
         for i in ext.institutions
     ):
         return None
-    return tuple(u.span for u in urls) + _spans(ext, p["categories"])
+    if p.get("skip_gov") and any(_is_gov(str(u.attrs["registrable_domain"])) for u in urls):
+        return None
+    return tuple(u.span for u in urls) + _spans(ext, ("link_placeholder", *p["categories"]))
 
 
 @check("no_loan_dunned")
