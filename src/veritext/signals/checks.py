@@ -495,7 +495,7 @@ def link_with(ext: Extraction, rc: RuleContext, p: Mapping[str, Any]) -> Result:
     urls = _urls(ext)
     if not any(ext.has(c) for c in p["categories"]):
         return None
-    if not urls and "link_placeholder" not in ext.hits:
+    if not _has_link(ext):
         return None
     if any(
         _official_for(i, str(u.attrs["host"]), str(u.attrs["registrable_domain"]))
