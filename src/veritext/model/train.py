@@ -126,25 +126,17 @@ def fuse_kind(
     return {k: v / total for k, v in mixed.items()}
 
 
-def train(
-    messages: Sequence[LabeledMessage],
-    *,
-    prepared: Sequence[Prepared] | None = None,
-    seed: int = 13,
-    max_features: int = 150_000,
-    folds: int = 5,
-    sources: Sequence[Mapping[str, str]] = (),
-) -> dict[str, npt.NDArray[Any]]:
-    """Fit the model; returns the arrays of a model file (see :func:`save_arrays`)."""
+def vectorise(
+    texts: Sequence[str], *, max_features: int = 150_000
+) -> tuple[Any, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """The model's input for ``texts`` (model texts): rows of n-gram and word tf-idf, L2-normalised.
+
+    Returns (matrix, n-gram vocabulary, word vocabulary, idf with the word weight folded in).
+    """
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import normalize as normalize_rows
 
-    if not messages:
-        raise ValueError("no training messages")
-    prep = list(prepared) if prepared is not None else prepare(m.text for m in messages)
-    texts = [p.model_text for p in prep]
     # n-grams and words in one vector, the words weighted up: a message has hundreds of n-grams and a
     # few words, and without the weight the words hardly count (see WORD_WEIGHT).
     blocks = []
@@ -160,8 +152,27 @@ def train(
         blocks.append((X_block * weight, vec.get_feature_names_out(), vec.idf_ * weight))
     (X_chars, vocab, idf_chars), (X_words, word_vocab, idf_words) = blocks
     X = normalize_rows(hstack([X_chars, X_words]).tocsr() if X_words is not None else X_chars)
+    return X, vocab, word_vocab, np.concatenate([idf_chars, idf_words])
+
+
+def train(
+    messages: Sequence[LabeledMessage],
+    *,
+    prepared: Sequence[Prepared] | None = None,
+    seed: int = 13,
+    max_features: int = 150_000,
+    folds: int = 5,
+    sources: Sequence[Mapping[str, str]] = (),
+) -> dict[str, npt.NDArray[Any]]:
+    """Fit the model; returns the arrays of a model file (see :func:`save_arrays`)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if not messages:
+        raise ValueError("no training messages")
+    prep = list(prepared) if prepared is not None else prepare(m.text for m in messages)
+    texts = [p.model_text for p in prep]
+    X, vocab, word_vocab, idf = vectorise(texts, max_features=max_features)
     n_features = len(vocab) + len(word_vocab)
-    idf = np.concatenate([idf_chars, idf_words])
 
     def head(rows: npt.NDArray[np.int64], y: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float64], float]:
         if len(set(y.tolist())) < 2:
